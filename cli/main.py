@@ -1,0 +1,4 @@
+"""Placeholder replaced by the foundation CLI."""
+import typer
+
+app = typer.Typer()

@@ -1,0 +1,78 @@
+"""One exception hierarchy for bad input and processing failures.
+
+Every error carries a stable ``code`` that scripts and the database can rely on,
+and a message a person can act on. Bad input never crashes a batch: the batch
+catches ``QuoteReviewError``, records the code and goes on with the next file.
+"""
+from __future__ import annotations
+
+
+class QuoteReviewError(Exception):
+    """Base class. ``code`` is stable across releases; never reuse a code."""
+
+    code = "E_INTERNAL"
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+    def one_line(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        return f"{where}{self.code}: {self.message}"
+
+
+class BadInputError(QuoteReviewError):
+    """The document itself cannot be processed; the original is still kept."""
+
+    code = "E_BAD_INPUT"
+
+
+class EmptyFileError(BadInputError):
+    code = "E_EMPTY"
+
+
+class UnsupportedTypeError(BadInputError):
+    code = "E_UNSUPPORTED_TYPE"
+
+
+class CorruptFileError(BadInputError):
+    code = "E_CORRUPT"
+
+
+class EncryptedPdfError(BadInputError):
+    code = "E_ENCRYPTED"
+
+
+class TooLargeError(BadInputError):
+    code = "E_TOO_LARGE"
+
+
+class NotAQuoteError(BadInputError):
+    """Raised only where a quote is required (e.g. re-pricing); extraction reports is_quote=false instead."""
+
+    code = "E_NOT_A_QUOTE"
+
+
+class InvalidDossierError(QuoteReviewError):
+    """Dossier fields are missing or invalid (reference, claim date, deductible, guarantee...)."""
+
+    code = "E_INVALID_DOSSIER"
+
+
+class GridError(QuoteReviewError):
+    """The price grid files do not validate; the message names file, row, column and reason."""
+
+    code = "E_GRID"
+
+
+class StateError(QuoteReviewError):
+    """An action is not allowed in the dossier's current state (e.g. changing a closed dossier)."""
+
+    code = "E_STATE"
+
+
+class OrchestrationError(QuoteReviewError):
+    """The local Prefect API could not be reached or started."""
+
+    code = "E_ORCHESTRATION"
