@@ -1,0 +1,262 @@
+"""Header fields of a quote: supplier, SIREN/SIRET, number, date, site postcode, totals."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from stdnum.fr import siren as siren_check
+from stdnum.fr import siret as siret_check
+
+from extractors.layout import TextLine, split_phrases
+from extractors.numbers import AMOUNT_RE, parse_number
+from extractors.table import fold
+from pipeline.models import Supplier, Totals, cents
+
+_MONTHS = {
+    "janvier": 1, "janv": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3, "avril": 4, "avr": 4, "mai": 5,
+    "juin": 6, "juillet": 7, "juil": 7, "aout": 8, "septembre": 9, "sept": 9, "octobre": 10, "oct": 10,
+    "novembre": 11, "nov": 11, "decembre": 12, "dec": 12,
+}
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})\s?[/.\-]\s?(\d{1,2})\s?[/.\-]\s?(\d{4}|\d{2})\b")
+_ISO_DATE = re.compile(r"\b(20\d{2})-(\d{2})-(\d{2})\b")
+_WORD_DATE = re.compile(r"\b(\d{1,2})(?:er)?\s+([a-z]{3,9})\.?\s+(\d{4})\b")
+
+
+def _to_date(day: int, month: int, year: int) -> dt.date | None:
+    if year < 100:
+        year += 2000
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def find_dates(text: str) -> list[dt.date]:
+    folded = fold(text)
+    found: list[tuple[int, dt.date]] = []
+    for m in _NUMERIC_DATE.finditer(folded):
+        date = _to_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        if date:
+            found.append((m.start(), date))
+    for m in _ISO_DATE.finditer(folded):
+        date = _to_date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        if date:
+            found.append((m.start(), date))
+    for m in _WORD_DATE.finditer(folded):
+        month = _MONTHS.get(m.group(2))
+        date = month and _to_date(int(m.group(1)), month, int(m.group(3)))
+        if date:
+            found.append((m.start(), date))
+    return [d for _, d in sorted(found, key=lambda item: item[0])]
+
+
+_NOT_QUOTE_DATE = re.compile(r"(echeance|valable|validite|sinistre du|naissance|survenu|livraison|expire|jusqu)")
+
+
+def find_quote_date(lines: list[TextLine]) -> dt.date | None:
+    """The date next to "Date", else the first date of the page that is not a due or validity date."""
+    fallback = None
+    for line in lines:
+        for phrase in _line_segments(line):
+            folded = fold(phrase)
+            dates = find_dates(phrase)
+            if not dates or _NOT_QUOTE_DATE.search(folded):
+                continue
+            if re.search(r"\bdate\b|\ble\b|\bdu\b|\bemis|\bfait a", folded):
+                return dates[0]
+            fallback = fallback or dates[0]
+    return fallback
+
+
+def _line_segments(line: TextLine) -> list[str]:
+    """A line's text cut at wide gaps and at the "|" or " - " separators letterheads use."""
+    segments = []
+    for phrase in split_phrases(line, gap_factor=2.0):
+        segments.extend(s for s in re.split(r"\s[|]\s|\s-\s(?=date)", phrase.text, flags=re.IGNORECASE) if s.strip())
+    return segments
+
+
+_SIRET = re.compile(r"(?<!\d)(\d{3}\s?\d{3}\s?\d{3}\s?\d{5})(?!\d)")
+_SIREN = re.compile(r"(?<![\dA-Z])(\d{3}\s?\d{3}\s?\d{3})(?!\s?\d)")
+
+
+def find_supplier_ids(text: str) -> tuple[str | None, str | None]:
+    """SIRET and SIREN with valid check digits; a SIRET gives its SIREN."""
+    for m in re.finditer(r"siret[\s.:n°]*" + _SIRET.pattern, text, re.IGNORECASE):
+        digits = re.sub(r"\D", "", m.group(1))
+        if siret_check.is_valid(digits):
+            return digits, digits[:9]
+    for m in _SIRET.finditer(text):
+        digits = re.sub(r"\D", "", m.group(1))
+        if siret_check.is_valid(digits):
+            return digits, digits[:9]
+    for m in re.finditer(r"(?:siren|rcs[a-z\s]*?|r\.c\.s\.?[a-z\s]*?)[\s.:n°]*(\d{3}\s?\d{3}\s?\d{3})(?!\d)", text, re.IGNORECASE):
+        digits = re.sub(r"\D", "", m.group(1))
+        if siren_check.is_valid(digits):
+            return None, digits
+    return None, None
+
+
+_NUMBER = re.compile(
+    r"\b(?:devis|facture|proforma|avoir)\b\s*(?:n\s?°|no\.?|num(?:e|é)ro|nº|#|ref\.?|réf\.?)?\s*[:.]?\s*"
+    r"([A-Z0-9][A-Z0-9\-/_.]*\d[A-Z0-9\-/_.]*)", re.IGNORECASE)
+_NUMBER_ALONE = re.compile(r"\b(?:n\s?°|nº|numéro|numero|no\.)\s*(?:de\s+(?:devis|facture)\s*)?[:.]?\s*([A-Z0-9][A-Z0-9\-/_.]*\d[A-Z0-9\-/_.]*)", re.IGNORECASE)
+
+
+def find_quote_number(lines: list[TextLine]) -> str | None:
+    for pattern in (_NUMBER, _NUMBER_ALONE):
+        for line in lines:
+            if re.search(r"siret|siren|tva intra|iban|sinistre|contrat|police|client n", line.text, re.IGNORECASE):
+                continue
+            m = pattern.search(line.text)
+            if m:
+                return m.group(1).rstrip(".-/")
+    return None
+
+
+_POSTCODE = re.compile(r"(?<!\d)((?:0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])\d{3})(?!\d)\s+([A-ZÉÈa-zéèêëàâîïôöûüç'\- ]{2,})")
+_SITE = re.compile(r"(lieu\s+(des\s+)?(travaux|d'intervention|du\s+chantier)|adresse\s+(des\s+travaux|du\s+chantier|d'intervention)|chantier\s*:|site\s*:|intervention\s*:)", re.IGNORECASE)
+
+
+def find_site_postcode(lines: list[TextLine]) -> str | None:
+    """The postcode of "Lieu des travaux", else the client's address block."""
+    for index, line in enumerate(lines):
+        m = _SITE.search(line.text)
+        if not m:
+            continue
+        after = line.text[m.end():]
+        found = _POSTCODE.search(after)
+        if found:
+            return found.group(1)
+        for below in _block_below(lines, index, line.words[0].x0 if m.start() == 0 else None):
+            found = _POSTCODE.search(below.text)
+            if found:
+                return found.group(1)
+    for index, line in enumerate(lines):
+        client = re.search(r"\b(client|destinataire|maitre d'ouvrage|maître d'ouvrage|adresse de facturation|factur[ée] [àa])\b", line.text, re.IGNORECASE)
+        if not client:
+            continue
+        word = next((w for w in line.words if fold(w.text).startswith(fold(client.group(1))[:5])), line.words[0])
+        for below in _block_below(lines, index, word.x0):
+            found = _POSTCODE.search(below.text_between(word.x0 - 0.02, 1.0))
+            if found:
+                return found.group(1)
+    return None
+
+
+def _block_below(lines: list[TextLine], index: int, x0: float | None, depth: int = 5):
+    start = lines[index]
+    for line in lines[index + 1: index + 1 + depth * 2]:
+        if line.y0 - start.y1 > (start.y1 - start.y0) * depth * 1.6:
+            break
+        if x0 is None or any(abs(w.x0 - x0) < 0.05 for w in line.words[:1]) or any(w.x0 >= x0 - 0.02 for w in line.words):
+            yield line
+
+
+_LEGAL_FORMS = re.compile(r"\b(sarl|sas|sasu|eurl|sa|sci|ets|ste|société|entreprise|ei|eirl|scop)\b", re.IGNORECASE)
+
+
+def find_supplier_name(lines: list[TextLine]) -> str | None:
+    """The letterhead: the tallest line in the top of the first page that is not a title or a client line."""
+    top = [l for l in lines if l.y1 < 0.3 and l.page == 1]
+    candidates = []
+    for line in top:
+        name = split_phrases(line, gap_factor=2.5)[0].text.strip(" -|")
+        folded = fold(name)
+        if not re.search(r"[a-z]{2}", folded) or re.match(r"^(devis|facture|client|date|objet|tel|mail|siret|proforma|lot|page)\b", folded):
+            continue
+        if re.search(r"(@|www\.|\btel\b|\d{2}\s\d{2}\s\d{2}|\brue\b|\bavenue\b|siret|client|madame|monsieur|\bm\.|mme|\d{5})", folded):
+            continue
+        candidates.append((round(line.height, 3), -line.y0, name))
+    if candidates:
+        return max(candidates)[2]
+    for line in lines:
+        if _LEGAL_FORMS.search(line.text):
+            return line.text.split(" - ")[0].strip()
+    return None
+
+
+@dataclass
+class PrintedTotals:
+    ht: Decimal | None = None
+    tva: Decimal | None = None
+    ttc: Decimal | None = None
+    vat_lines: list[tuple[Decimal | None, Decimal]] | None = None  # (rate, amount) per printed VAT line
+
+
+_HT = re.compile(r"^(total|montant|sous[- ]total)?\s*(total\s+)?(h\.?t\.?|hors\s+taxes?)\b|^total\s+(general\s+)?h\.?t|^montant\s+(total\s+)?h\.?t|^total\s+hors", re.IGNORECASE)
+_TTC = re.compile(r"^(total|montant)?\s*(general\s+|général\s+)?(total\s+)?(t\.?t\.?c\.?|toutes\s+taxes)|^net\s+[aà]\s+payer|^total\s+a\s+payer|^total\s+à\s+payer", re.IGNORECASE)
+_TVA = re.compile(r"^(total\s+|montant\s+)?(t\.?v\.?a\.?)\b", re.IGNORECASE)
+
+
+def _last_amount(text: str) -> Decimal | None:
+    amounts = [parse_number(m.group(0)) for m in AMOUNT_RE.finditer(text)]
+    amounts = [a for a in amounts if a is not None]
+    return amounts[-1] if amounts else None
+
+
+def find_totals(lines: list[TextLine]) -> PrintedTotals:
+    """Read the totals block: the last "Total HT", "TVA" and "Total TTC" figures of the document."""
+    totals = PrintedTotals(vat_lines=[])
+    for line in lines:
+        for segment in _total_segments(line):
+            folded = fold(segment)
+            amount = _last_amount(re.sub(r"\(base[^)]*\)|base\s+[\d\s.,]+", "", segment, flags=re.IGNORECASE))
+            if amount is None:
+                continue
+            if _TTC.match(folded):
+                totals.ttc = amount
+            elif _HT.match(folded) and not re.search(r"remise|acompte", folded):
+                totals.ht = amount
+            elif _TVA.match(folded) and not re.search(r"intracom|n°|numero", folded):
+                rate_match = re.search(r"(\d{1,2}(?:[.,]\d{1,2})?)\s*%", segment)
+                if re.search(r"\btotal\b", folded) or folded.startswith("total") or folded.startswith("montant"):
+                    totals.tva = amount
+                else:
+                    rate = parse_number(rate_match.group(1)) / 100 if rate_match else None
+                    totals.vat_lines.append((rate, amount))
+    if totals.tva is None and totals.vat_lines:
+        totals.tva = sum((amount for _, amount in totals.vat_lines), Decimal("0"))
+    return totals
+
+
+def _total_segments(line: TextLine) -> list[str]:
+    """Pieces of a line from one totals keyword to the next ("Acompte ... Total HT 6 448,80" → "Total HT 6 448,80")."""
+    text = line.text
+    starts = []
+    for m in re.finditer(r"(?i)\b(total|montant|net\s+[aà]\s+payer|t\.?v\.?a\.?\b|tva\b|h\.t\.|ttc)", text):
+        if not starts or starts[-1] + 12 <= m.start():  # "Total TTC", "TVA total" are one label
+            starts.append(m.start())
+    segments = [text[start:end] for start, end in zip(starts, starts[1:] + [len(text)])]
+    # A legend ("Codes TVA : 1 = 20 %") is not a figure; a figure ends its piece.
+    return [s for s in segments if "=" not in s and re.search(r"\d\s*(€|eur)?\s*$", s, re.IGNORECASE)]
+
+
+def resolve_totals(printed: PrintedTotals, lines_sum: Decimal) -> tuple[Totals, list[str]]:
+    """Complete the totals from what is printed; the arithmetic fills one missing figure, never two."""
+    warnings: list[str] = []
+    ht, tva, ttc = printed.ht, printed.tva, printed.ttc
+    if ht is None and tva is not None and ttc is not None:
+        ht = ttc - tva
+        warnings.append("total HT non lu : déduit de TTC − TVA")
+    if tva is None and ht is not None and ttc is not None:
+        tva = ttc - ht
+        warnings.append("TVA non lue : déduite de TTC − HT")
+    if ttc is None and ht is not None and tva is not None:
+        ttc = ht + tva
+        warnings.append("total TTC non lu : déduit de HT + TVA")
+    if ht is None and lines_sum:
+        ht = lines_sum
+        warnings.append("total HT non lu : somme des lignes")
+    missing = [name for name, value in (("HT", ht), ("TVA", tva), ("TTC", ttc)) if value is None]
+    if missing:
+        warnings.append("totaux illisibles : " + ", ".join(missing))
+    return Totals(cents(ht or 0), cents(tva or 0), cents(ttc or 0)), warnings
+
+
+def find_supplier(lines: list[TextLine]) -> Supplier:
+    text = "\n".join(line.text for line in lines)
+    siret, siren = find_supplier_ids(text)
+    return Supplier(name=find_supplier_name(lines), siren=siren, siret=siret)

@@ -1,0 +1,100 @@
+"""Words to visual lines and phrases, the same way for text-layer and OCR pages."""
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+
+from pipeline.models import PageText, Word
+
+
+@dataclass
+class TextLine:
+    words: list[Word]
+    page: int
+
+    @property
+    def y0(self) -> float:
+        return min(w.y0 for w in self.words)
+
+    @property
+    def y1(self) -> float:
+        return max(w.y1 for w in self.words)
+
+    @property
+    def yc(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    @property
+    def x0(self) -> float:
+        return min(w.x0 for w in self.words)
+
+    @property
+    def x1(self) -> float:
+        return max(w.x1 for w in self.words)
+
+    @property
+    def height(self) -> float:
+        return statistics.median(w.y1 - w.y0 for w in self.words)
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    def text_between(self, x0: float, x1: float) -> str:
+        return " ".join(w.text for w in self.words if x0 <= w.xc < x1)
+
+    def confidence(self) -> float:
+        return min((w.confidence for w in self.words), default=1.0)
+
+
+@dataclass
+class Phrase:
+    """Words of one line close enough to be read together (one table cell, one label)."""
+
+    words: list[Word] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def x0(self) -> float:
+        return self.words[0].x0
+
+    @property
+    def x1(self) -> float:
+        return self.words[-1].x1
+
+
+def group_lines(page: PageText) -> list[TextLine]:
+    """Cluster words whose vertical centres are within half a line height, top to bottom."""
+    words = sorted((w for w in page.words if w.text.strip()), key=lambda w: (w.yc, w.x0))
+    if not words:
+        return []
+    typical_height = statistics.median(w.y1 - w.y0 for w in words)
+    lines: list[list[Word]] = []
+    for word in words:
+        placed = False
+        for line in reversed(lines[-3:]):
+            centre = statistics.fmean(w.yc for w in line)
+            if abs(word.yc - centre) < typical_height * 0.55:
+                line.append(word)
+                placed = True
+                break
+        if not placed:
+            lines.append([word])
+    result = [TextLine(sorted(ws, key=lambda w: w.x0), page.number) for ws in lines]
+    result.sort(key=lambda line: line.yc)
+    return result
+
+
+def split_phrases(line: TextLine, gap_factor: float = 0.9) -> list[Phrase]:
+    """Split a line where the gap between two words exceeds ``gap_factor`` × the line height."""
+    phrases: list[Phrase] = []
+    gap_limit = line.height * gap_factor
+    for word in line.words:
+        if phrases and word.x0 - phrases[-1].words[-1].x1 <= gap_limit:
+            phrases[-1].words.append(word)
+        else:
+            phrases.append(Phrase([word]))
+    return phrases

@@ -1,0 +1,114 @@
+"""Reading the numbers, units and VAT rates printed on quotes.
+
+Quotes come from many programs: ``1 234,56 €``, ``1234,56``, ``1.234,56``,
+``1,234.56``, ``EUR``; units ``m²``, ``M2``, ``ml``, ``U``, ``pce``, ``ens``,
+``Fft``, ``h``. Everything is normalised here so the table reader never guesses.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+_CURRENCY = re.compile(r"(€|eur(?:os?)?\b|e$)", re.IGNORECASE)
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
+# A run that can be one printed number: digits, group separators, sign, currency.
+AMOUNT_PATTERN = r"[-−–]?\s?\d+(?:[ \u00a0\u202f.,']\d{3})*(?:[.,]\d{1,3})?\s?(?:€|EUR)?"
+AMOUNT_RE = re.compile(AMOUNT_PATTERN, re.IGNORECASE)
+
+
+def parse_number(text: str) -> Decimal | None:
+    """Parse a printed number in French or English notation; None when it is not one number."""
+    if text is None:
+        return None
+    raw = _CURRENCY.sub("", text.strip()).strip()
+    raw = raw.replace("−", "-").replace("–", "-")
+    negative = raw.startswith("-") or (raw.startswith("(") and raw.endswith(")"))
+    raw = raw.strip("-() +")
+    raw = _SPACES.sub(" ", raw).strip()
+    if not raw or not re.fullmatch(r"[\d .,]+", raw) or not re.search(r"\d", raw):
+        return None
+    if " " in raw:
+        # Spaces only group thousands: every group after the first has 3 digits (the last may carry decimals).
+        groups = raw.split(" ")
+        if not all(re.fullmatch(r"\d{3}(?:[.,]\d{1,3})?", g) for g in groups[1:]) or not re.fullmatch(r"\d{1,3}", groups[0]):
+            return None
+        raw = "".join(groups)
+    last_comma, last_dot = raw.rfind(","), raw.rfind(".")
+    if last_comma >= 0 and last_dot >= 0:
+        decimal_sep = "," if last_comma > last_dot else "."
+        group_sep = "." if decimal_sep == "," else ","
+        raw = raw.replace(group_sep, "").replace(decimal_sep, ".")
+    elif last_comma >= 0:
+        if raw.count(",") > 1:
+            raw = raw.replace(",", "")
+        else:
+            raw = raw.replace(",", ".")
+    elif raw.count(".") > 1:
+        raw = raw.replace(".", "")
+    elif last_dot >= 0 and re.fullmatch(r"\d{1,3}\.\d{3}", raw) and not raw.startswith("0"):
+        # "1.234" on a French quote is one thousand two hundred and thirty-four.
+        raw = raw.replace(".", "")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        return None
+    return -value if negative else value
+
+
+_UNIT_ALIASES = {
+    "m2": "m2", "m²": "m2", "mq": "m2", "m 2": "m2", "metre carre": "m2", "m.2": "m2",
+    "ml": "ml", "m.l": "ml", "m.l.": "ml", "mli": "ml", "m lin": "ml", "metre lineaire": "ml",
+    "m": "ml", "lm": "ml",
+    "m3": "m3", "m³": "m3", "m 3": "m3",
+    "u": "u", "un": "u", "un.": "u", "unite": "u", "unité": "u", "pce": "u", "pc": "u", "pcs": "u",
+    "piece": "u", "pièce": "u", "pieces": "u", "pièces": "u", "nb": "u", "qte": "u", "p": "u", "ut": "u",
+    "h": "h", "hr": "h", "hrs": "h", "heure": "h", "heures": "h", "hre": "h",
+    "forfait": "forfait", "fft": "forfait", "ft": "forfait", "ff": "forfait", "f": "forfait",
+    "forf": "forfait", "forf.": "forfait", "ens": "forfait", "ens.": "forfait", "ensemble": "forfait",
+    "kg": "kg", "kgs": "kg", "kilo": "kg",
+}
+
+
+def normalise_unit(text: str | None) -> str | None:
+    """The contract's unit (m2 ml m3 u h forfait kg) for a printed unit, or None."""
+    if not text:
+        return None
+    key = re.sub(r"\s+", " ", text.strip().lower()).rstrip(":")
+    key = key.replace("é", "e").replace("è", "e") if key not in _UNIT_ALIASES else key
+    return _UNIT_ALIASES.get(key) or _UNIT_ALIASES.get(key.rstrip("."))
+
+
+def is_unit(text: str) -> bool:
+    return normalise_unit(text) is not None
+
+
+_STANDARD_RATES = (Decimal("0.2"), Decimal("0.1"), Decimal("0.055"), Decimal("0.021"), Decimal("0.085"), Decimal("0"))
+
+
+def parse_vat_rate(text: str, codes: dict[str, Decimal] | None = None) -> Decimal | None:
+    """``20 %``, ``20,00``, ``5,5%``, ``0.2`` or a legend code (``1``, ``2``...) to a fraction like 0.2."""
+    if not text:
+        return None
+    cleaned = text.strip().replace("%", "").replace("TVA", "").strip()
+    if codes and cleaned in codes:
+        return codes[cleaned]
+    value = parse_number(cleaned)
+    if value is None:
+        return None
+    if value >= 1:
+        value = value / 100
+    value = value.normalize()
+    return value if value in _STANDARD_RATES else None
+
+
+_VAT_CODE_LEGEND = re.compile(r"(?:code\s*)?(\w)\s*[=:]\s*(\d{1,2}(?:[.,]\d{1,2})?)\s*%", re.IGNORECASE)
+
+
+def parse_vat_legend(text: str) -> dict[str, Decimal]:
+    """``Codes TVA : 1 = 20 % ; 2 = 10 % ; 3 = 5,5 %`` to {"1": 0.2, "2": 0.1, "3": 0.055}."""
+    codes: dict[str, Decimal] = {}
+    for code, rate in _VAT_CODE_LEGEND.findall(text):
+        value = parse_number(rate)
+        if value is not None:
+            codes[code] = (value / 100).normalize()
+    return codes

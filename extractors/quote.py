@@ -1,0 +1,178 @@
+"""Assemble an Extraction from the words of every page, then check its arithmetic."""
+from __future__ import annotations
+
+import itertools
+import re
+from decimal import Decimal
+
+from extractors.fields import find_quote_date, find_quote_number, find_site_postcode, find_supplier, find_totals, resolve_totals
+from extractors.layout import TextLine, group_lines
+from extractors.numbers import parse_vat_legend
+from extractors.table import Header, Row, is_table_end, merge_stacked_header, parse_header, place_boundaries, read_rows, row_to_item
+from pipeline.models import Extraction, LineItem, PageText, cents
+
+_QUOTE_WORDS = re.compile(r"\b(devis|facture|proforma|estimatif|bon de commande|total\s+t\.?t\.?c|net a payer|net à payer)\b", re.IGNORECASE)
+# Digits OCR confuses with one another, for the arithmetic repair.
+_CONFUSABLE = {"0": "86", "1": "7", "2": "7", "3": "8", "4": "1", "5": "6", "6": "58", "7": "12", "8": "3609", "9": "8"}
+LOW_CONFIDENCE = 0.6
+
+
+def _find_header(lines: list[TextLine]) -> tuple[int, Header] | None:
+    for index, line in enumerate(lines):
+        header = parse_header(line)
+        if header is not None:
+            return index, header
+    return None
+
+
+def read_lines(pages: list[PageText]) -> tuple[list[LineItem], list[str], list[TextLine]]:
+    """Every item of every page, the warnings, and all text lines (for the header fields)."""
+    items: list[LineItem] = []
+    warnings: list[str] = []
+    all_lines: list[TextLine] = []
+    header: Header | None = None
+    page_lines = [group_lines(page) for page in pages]
+    vat_codes = parse_vat_legend("\n".join(line.text for lines in page_lines for line in lines))
+    for page, lines in zip(pages, page_lines):
+        all_lines.extend(lines)
+        found = _find_header(lines)
+        if found is not None:
+            index, header = found
+            merge_stacked_header(header, lines[index + 1] if index + 1 < len(lines) else None)
+            body = [line for line in lines[index + 1:] if line.y0 > header.y1]
+        elif header is not None:
+            # A continuation page without its own header reuses the previous page's columns.
+            body = _after_carried_forward(lines)
+        else:
+            continue
+        end = next((i for i, line in enumerate(body) if is_table_end(line)), len(body))
+        body = body[:end]
+        place_boundaries(header, body, page.rules)
+        table_x = (header.columns[0].x0, header.columns[-1].x1)
+        for row in read_rows(body, header, page.rules):
+            if isinstance(row, Row):
+                item, row_warnings = row_to_item(row, vat_codes, page.number, table_x)
+                if item.description:
+                    items.append(item)
+                warnings.extend(row_warnings)
+    return items, warnings, all_lines
+
+
+def _after_carried_forward(lines: list[TextLine]) -> list[TextLine]:
+    for index, line in enumerate(lines):
+        if re.match(r"^\s*(report|reporté)\b", line.text, re.IGNORECASE):
+            return lines[index + 1:]
+    return lines
+
+
+def _variants(value: Decimal) -> list[Decimal]:
+    """Values that differ from ``value`` by one OCR-confusable digit."""
+    text = f"{value:f}"
+    found = []
+    for i, char in enumerate(text):
+        for other in _CONFUSABLE.get(char, ""):
+            candidate = Decimal(text[:i] + other + text[i + 1:])
+            found.append(candidate)
+    return found
+
+
+def repair_line(item: LineItem, from_ocr: bool) -> list[str]:
+    """Check quantity × unit price = total; on OCR text, accept a single-digit fix only if exactly one works."""
+    if item.quantity is None or item.unit_price_ht is None:
+        return []
+    if cents(item.quantity * item.unit_price_ht) == item.total_ht:
+        return []
+    if from_ocr:
+        fixes = []
+        for q in _variants(item.quantity):
+            if cents(q * item.unit_price_ht) == item.total_ht:
+                fixes.append(("quantity", q))
+        for p in _variants(item.unit_price_ht):
+            if cents(item.quantity * p) == item.total_ht:
+                fixes.append(("unit_price_ht", p))
+        for t in _variants(item.total_ht):
+            if cents(item.quantity * item.unit_price_ht) == t:
+                fixes.append(("total_ht", t))
+        if len(fixes) == 1:
+            name, value = fixes[0]
+            before = getattr(item, name)
+            setattr(item, name, value)
+            item.confidence = min(item.confidence, 0.8)
+            return [f"« {item.description[:40]} » : {name} lu {before}, corrigé en {value} (quantité × prix = total)"]
+    item.confidence = min(item.confidence, 0.5)
+    return [f"« {item.description[:40]} » : {item.quantity} × {item.unit_price_ht} ≠ {item.total_ht}"]
+
+
+def _fill_vat_rates(items: list[LineItem], vat_lines) -> None:
+    rates = {rate for rate, _ in vat_lines or [] if rate is not None}
+    if len(rates) == 1:
+        rate = rates.pop().normalize()
+        for item in items:
+            if item.vat_rate is None and item.total_ht >= 0:
+                item.vat_rate = rate
+
+
+def read_quote(pages: list[PageText], doc_id: str) -> Extraction:
+    """The whole reading of one document from its pages' words."""
+    items, warnings, lines = read_lines(pages)
+    from_ocr = any(page.source == "ocr" for page in pages)
+    text = "\n".join(line.text for line in lines)
+    is_quote = bool(items) and bool(_QUOTE_WORDS.search(text))
+    method = "ocr" if all(p.source == "ocr" for p in pages) else ("mixed" if from_ocr else "text_layer")
+    if not is_quote:
+        return Extraction(doc_id=doc_id, is_quote=False, method=method, pages=len(pages),
+                          warnings=["aucun tableau de prestations chiffrées : ce document n'est pas un devis"])
+    for item in items:
+        warnings.extend(repair_line(item, from_ocr))
+    printed = find_totals(lines)
+    _fill_vat_rates(items, printed.vat_lines)
+    lines_sum = sum((item.total_ht for item in items), Decimal("0"))
+    totals, total_warnings = resolve_totals(printed, lines_sum)
+    warnings.extend(total_warnings)
+    warnings.extend(_check_sums(items, totals, lines_sum, from_ocr))
+    for item in items:
+        if item.confidence < LOW_CONFIDENCE:
+            warnings.append(f"« {item.description[:40]} » : lecture peu sûre (confiance {item.confidence:.2f})")
+    first_page = [line for line in lines if line.page == 1]
+    return Extraction(
+        doc_id=doc_id,
+        is_quote=True,
+        supplier=find_supplier(lines),
+        quote_number=find_quote_number(first_page),
+        date=find_quote_date(first_page),
+        site_postcode=find_site_postcode(first_page),
+        lines=items,
+        totals=totals,
+        warnings=warnings,
+        method=method,
+        pages=len(pages),
+    )
+
+
+def _check_sums(items: list[LineItem], totals, lines_sum: Decimal, from_ocr: bool) -> list[str]:
+    warnings = []
+    if totals.ht and lines_sum != totals.ht:
+        fixed = _repair_one_total(items, totals.ht - lines_sum) if from_ocr else None
+        if fixed:
+            warnings.append(fixed)
+        else:
+            warnings.append(f"somme des lignes {lines_sum} ≠ total HT {totals.ht}")
+    if totals.ttc and totals.ht + totals.tva != totals.ttc:
+        warnings.append(f"HT {totals.ht} + TVA {totals.tva} ≠ TTC {totals.ttc}")
+    return warnings
+
+
+def _repair_one_total(items: list[LineItem], gap: Decimal) -> str | None:
+    """If exactly one line total has a confusable-digit reading that closes the gap, take it."""
+    candidates = [
+        (item, variant)
+        for item, variant in itertools.chain.from_iterable(((i, v) for v in _variants(i.total_ht)) for i in items)
+        if variant - item.total_ht == gap
+        and (item.quantity is None or item.unit_price_ht is None or cents(item.quantity * item.unit_price_ht) == variant)
+    ]
+    if len(candidates) != 1:
+        return None
+    item, variant = candidates[0]
+    before, item.total_ht = item.total_ht, variant
+    item.confidence = min(item.confidence, 0.8)
+    return f"« {item.description[:40]} » : total lu {before}, corrigé en {variant} (somme des lignes = total HT)"

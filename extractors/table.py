@@ -1,0 +1,377 @@
+"""The one table reader: rows and columns rebuilt from word coordinates.
+
+Text-layer PDFs and OCR pages both arrive as words with boxes, so one reader
+serves both. It finds the header row by its wording (any order, any of the
+usual French labels), places column boundaries in the whitespace between the
+header labels where no body word crosses, then reads each line into cells and
+assembles items, joining wrapped designations and skipping sub-totals,
+carried-forward lines and down-payment mentions.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from rapidfuzz import fuzz
+
+from extractors.layout import TextLine, split_phrases
+from extractors.numbers import normalise_unit, parse_number, parse_vat_rate
+from pipeline.models import LineItem, RuleLine, cents
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents, for matching labels."""
+    text = unicodedata.normalize("NFD", text.lower())
+    return "".join(c for c in text if unicodedata.category(c) != "Mn")
+
+
+# Header words that start a column label, by column kind.
+_HEADS = {
+    "description": {"designation", "designations", "libelle", "libelles", "description", "prestation", "prestations",
+                    "detail", "intitule", "ouvrage", "ouvrages", "travaux", "nature", "article", "descriptif"},
+    "quantity": {"qte", "qte.", "quantite", "quantites", "qty", "nb", "nbre", "quant.", "q.", "qt", "qte:"},
+    "unit": {"u", "u.", "unite", "unit", "un.", "un", "unites"},
+    "unit_price": {"p.u.", "pu", "p.u", "p.u.ht", "puht", "p.u.h.t.", "pu.", "tarif"},
+    "total": {"montant", "montants", "total", "totaux"},
+    "vat": {"tva", "t.v.a.", "t.v.a", "taux", "tva%", "%tva"},
+    "reference": {"ref", "ref.", "reference", "code", "n°", "art.", "no", "poste"},
+}
+# Words that qualify the label before them rather than start a new one.
+_QUALIFIERS = {"ht", "h.t.", "h.t", "ttc", "t.t.c.", "€", "(€)", "eur", "(eur)", "des", "de", "la", "du", "en",
+               "unitaire", "unit.", "unitaires", "travaux", "prestations", "(ht)", "(€ht)", "€ht", "%", "(%)",
+               "euros", "/", "fournitures", "et", "u"}
+_FUZZY_HEADS = {word: kind for kind, words in _HEADS.items() for word in words if len(word) >= 5}
+
+
+def _head_kind(word: str) -> str | None:
+    key = fold(word).strip(":")
+    for kind, words in _HEADS.items():
+        if key in words:
+            return kind
+    if key == "prix":
+        return "price"  # resolved by the next word: "prix unitaire" or "prix total"
+    if len(key) >= 5:
+        best = max(_FUZZY_HEADS, key=lambda w: fuzz.ratio(key, w))
+        if fuzz.ratio(key, best) >= 80:
+            return _FUZZY_HEADS[best]
+    return None
+
+
+@dataclass
+class Column:
+    kind: str
+    x0: float
+    x1: float
+    label: str
+    left: float = 0.0  # boundaries used to assign body words
+    right: float = 1.0
+
+
+@dataclass
+class Header:
+    columns: list[Column]
+    y0: float
+    y1: float
+
+    def kinds(self) -> set[str]:
+        return {c.kind for c in self.columns}
+
+
+def _resolve_price(label_words: list[str]) -> str:
+    rest = [fold(w) for w in label_words[1:]]
+    if any(w.startswith("unit") or w in {"u", "u.", "unit."} for w in rest):
+        return "unit_price"
+    if any(w.startswith("total") or w == "ttc" for w in rest):
+        return "total"
+    return "price_ambiguous"
+
+
+def parse_header(line: TextLine) -> Header | None:
+    """Columns of a header line, or None when the line is not a table header."""
+    columns: list[Column] = []
+    current: tuple[str, list] | None = None
+
+    def close():
+        if current is None:
+            return
+        kind, words = current
+        if kind == "price":
+            kind = _resolve_price([w.text for w in words])
+        columns.append(Column(kind, words[0].x0, words[-1].x1, " ".join(w.text for w in words)))
+
+    gap_limit = line.height * 0.9
+    for word in line.words:
+        key = fold(word.text).strip(":")
+        kind = _head_kind(word.text)
+        near_previous = current is not None and word.x0 - current[1][-1].x1 <= gap_limit
+        if current is not None and near_previous and (key in _QUALIFIERS or current[0] == "price" and kind is None):
+            # "u" is both a unit label and the end of "prix u": closeness decides.
+            if not (key in {"u", "u."} and current[0] not in {"price", "unit_price"}):
+                current[1].append(word)
+                continue
+        if current is not None and near_previous and current[0] == "price" and kind in {"total", "unit", "vat"}:
+            current[1].append(word)
+            continue
+        if kind is None:
+            if current is not None and near_previous:
+                current[1].append(word)
+                continue
+            close()
+            current = None
+            if len(key) > 2:
+                return None if len(columns) < 2 else _finish(columns, line)
+            continue
+        close()
+        current = (kind, [word])
+    close()
+    return _finish(columns, line)
+
+
+def _finish(columns: list[Column], line: TextLine) -> Header | None:
+    kinds = [c.kind for c in columns]
+    # Two totals and no unit price: the first is the unit price ("Prix HT | Montant HT").
+    if "unit_price" not in kinds and kinds.count("total") + kinds.count("price_ambiguous") >= 2:
+        for column in columns:
+            if column.kind in {"total", "price_ambiguous"}:
+                column.kind = "unit_price"
+                break
+    for column in columns:
+        if column.kind == "price_ambiguous":
+            column.kind = "total"
+    kinds = [c.kind for c in columns]
+    if "description" not in kinds or "total" not in kinds or len(columns) < 3:
+        return None
+    return Header(columns, line.y0, line.y1)
+
+
+def merge_stacked_header(header: Header, below: TextLine | None) -> None:
+    """Widen labels whose second half sits on the next line ("Prix" / "unitaire HT")."""
+    if below is None or below.y0 - header.y1 > (header.y1 - header.y0) * 1.2:
+        return
+    words = below.words
+    if not words or not all(fold(w.text).strip(":") in _QUALIFIERS or _head_kind(w.text) for w in words):
+        return
+    for word in words:
+        for column in header.columns:
+            if column.x0 - 0.01 <= word.xc <= column.x1 + 0.01:
+                column.x0, column.x1 = min(column.x0, word.x0), max(column.x1, word.x1)
+                if fold(word.text).startswith("unit") and column.kind == "total":
+                    column.kind = "unit_price"
+    header.y1 = below.y1
+
+
+def place_boundaries(header: Header, body: list[TextLine], rules: list[RuleLine]) -> None:
+    """Put each boundary in the gap between two labels where the fewest body words cross."""
+    columns = sorted(header.columns, key=lambda c: c.x0)
+    header.columns = columns
+    words = [w for line in body for w in line.words]
+    verticals = [r.x0 for r in rules if r.x0 == r.x1 and r.y0 <= header.y1 + 0.01 and r.y1 >= header.y0 - 0.01]
+    columns[0].left = 0.0
+    columns[-1].right = 1.0
+    for left, right in zip(columns, columns[1:]):
+        lo, hi = left.x1, right.x0
+        ruled = [x for x in verticals if lo - 0.005 <= x <= hi + 0.005]
+        if ruled:
+            boundary = ruled[0]
+        elif hi <= lo:
+            boundary = (lo + hi) / 2
+        else:
+            boundary = _quietest(lo, hi, words)
+        left.right = right.left = boundary
+
+
+def _quietest(lo: float, hi: float, words) -> float:
+    steps = 40
+    positions = [lo + (hi - lo) * i / steps for i in range(steps + 1)]
+    crossings = [sum(1 for w in words if w.x0 < x < w.x1) for x in positions]
+    best = min(crossings)
+    # The middle of the longest run of least-crossed positions.
+    runs, start = [], None
+    for i, count in enumerate(crossings + [best + 1]):
+        if count == best and start is None:
+            start = i
+        elif count != best and start is not None:
+            runs.append((i - start, start, i - 1))
+            start = None
+    _, first, last = max(runs)
+    return (positions[first] + positions[last]) / 2
+
+
+_NOT_ITEM = re.compile(
+    r"^\s*(sous[- ]?total|s/total|total|report\b|reporte|a reporter|à reporter|acompte|reste a payer|montant total|"
+    r"net a payer|net à payer|deja regle|déjà réglé)", re.IGNORECASE)
+_SECTION = re.compile(r"^\s*(lot|chapitre|poste|partie|section|zone|piece|pièce)\b.{0,60}$|^\s*\d{1,2}(\.\d{1,2})*\s*[-–.)]\s*\D.{0,50}$|^[^\d]{2,50}:\s*$", re.IGNORECASE)
+_DISCOUNT = re.compile(r"^\s*(remise|rabais|ristourne|escompte|geste commercial|réduction|reduction)\b", re.IGNORECASE)
+_LUMP = re.compile(r"^(forfait|fft|ft|ff|ens\.?|ensemble|forf\.?)$", re.IGNORECASE)
+TABLE_END = re.compile(r"^\s*(total|montant\s+(total|t\.?t\.?c)|net\s+[aà]\s+payer|sous[- ]total\s+h\.?t\.?\s*$)", re.IGNORECASE)
+
+
+def is_table_end(line: TextLine) -> bool:
+    return any(TABLE_END.match(p.text) and not re.match(r"^\s*total\s+lot", p.text, re.I) for p in split_phrases(line)) \
+        or bool(re.match(r"^\s*(a reporter|à reporter)\b", line.text, re.IGNORECASE)) \
+        or bool(re.match(r"^\s*codes?\s+tva", line.text, re.IGNORECASE))
+
+
+@dataclass
+class TextOnly:
+    """A body line without an amount: a wrapped designation, or a note."""
+
+    line: TextLine
+    text: str
+
+    @property
+    def y0(self) -> float:
+        return self.line.y0
+
+    @property
+    def y1(self) -> float:
+        return self.line.y1
+
+
+@dataclass
+class Row:
+    cells: dict[str, str]
+    lines: list[TextLine]
+    total: Decimal | None
+    extra_description: list[str] = field(default_factory=list)
+    prefix_description: list[str] = field(default_factory=list)
+
+
+def _cells(line: TextLine, header: Header) -> dict[str, str]:
+    cells: dict[str, list[str]] = {}
+    for word in line.words:
+        for column in header.columns:
+            if column.left <= word.xc < column.right:
+                cells.setdefault(column.kind, []).append(word.text)
+                break
+    return {kind: " ".join(texts) for kind, texts in cells.items()}
+
+
+def _amount(text: str | None) -> Decimal | None:
+    if not text:
+        return None
+    value = parse_number(text)
+    if value is None:
+        # Stray symbols around the figure: keep the last number-like run.
+        runs = re.findall(r"-?\d[\d \u00a0.,]*", text)
+        value = parse_number(runs[-1]) if runs else None
+    return value
+
+
+def read_rows(body: list[TextLine], header: Header, rules: list[RuleLine]) -> list[Row | str]:
+    """Body lines to rows; non-item text is returned as a marker string ("section", "skip")."""
+    entries: list[Row | str | TextLine] = []
+    for line in body:
+        cells = _cells(line, header)
+        total = _amount(cells.get("total"))
+        description = cells.get("description", "")
+        if total is not None and _NOT_ITEM.match(description or line.text):
+            entries.append("separator")
+        elif total is not None:
+            entries.append(Row(cells, [line], total))
+        elif _NOT_ITEM.match(line.text):
+            entries.append("separator")
+        elif _SECTION.match(line.text) and not line.text[:1].islower():
+            entries.append("separator")
+        else:
+            entries.append(TextOnly(line, description or line.text))
+    return _attach_wrapped_lines(entries, rules)
+
+
+def _rule_between(rules: list[RuleLine], y_top: float, y_bottom: float) -> bool:
+    return any(r.y0 == r.y1 and y_top < r.y0 < y_bottom for r in rules)
+
+
+def _attach_wrapped_lines(entries: list, rules: list[RuleLine]) -> list:
+    result: list = []
+    pending: list[TextOnly] = []
+    for index, entry in enumerate(entries):
+        if isinstance(entry, Row):
+            prefix = _prefix_lines(pending, entry, rules)
+            entry.prefix_description = [text.text for text in prefix]
+            entry.lines = [text.line for text in prefix] + entry.lines
+            pending = []
+            result.append(entry)
+        elif isinstance(entry, TextOnly):
+            previous = result[-1] if result and isinstance(result[-1], Row) else None
+            if previous is not None and not pending and _continues(previous, entry.line, entries[index + 1:], rules):
+                previous.extra_description.append(entry.text)
+                previous.lines.append(entry.line)
+            else:
+                pending.append(entry)
+        else:
+            pending = []
+            result.append(entry)
+    return result
+
+
+def _continues(previous: Row, line: TextLine, following: list, rules: list[RuleLine]) -> bool:
+    last = previous.lines[-1]
+    gap_above = line.y0 - last.y1
+    height = line.height
+    if gap_above > height * 1.2 or _rule_between(rules, last.yc, line.yc):
+        return False
+    next_row = next((e for e in following if not isinstance(e, TextOnly)), None)
+    if isinstance(next_row, Row):
+        gap_below = next_row.lines[0].y0 - line.y1
+        starts_lower = line.text[:1].islower() or not line.text[:1].isalpha()
+        if not starts_lower and gap_below < gap_above * 0.8 and not _rule_between(rules, line.yc, next_row.lines[0].yc):
+            return False
+    return True
+
+
+def _prefix_lines(pending: list[TextOnly], row: Row, rules: list[RuleLine]) -> list[TextOnly]:
+    """The pending lines stacked right above a row (designations whose figures sit on their last line)."""
+    prefix: list[TextOnly] = []
+    below = row.lines[0]
+    for text in reversed(pending):
+        if below.y0 - text.line.y1 > text.line.height * 1.2 or _rule_between(rules, text.line.yc, below.yc):
+            break
+        prefix.insert(0, text)
+        below = text.line
+    return prefix
+
+
+def row_to_item(row: Row, vat_codes: dict[str, Decimal], page: int, table_x: tuple[float, float]) -> tuple[LineItem, list[str]]:
+    """Turn a row's cells into a LineItem; returns it with warnings about what could not be read."""
+    warnings: list[str] = []
+    parts = row.prefix_description + [row.cells.get("description", "")] + row.extra_description
+    description = re.sub(r"\s+", " ", " ".join(p for p in parts if p)).strip()
+    quantity_text = row.cells.get("quantity", "")
+    unit_text = row.cells.get("unit", "")
+    quantity = _amount(quantity_text)
+    if quantity is None and quantity_text and not unit_text:
+        # Quantity and unit printed together in one cell: "15,91 m2".
+        match = re.match(r"^\s*([\d\s.,]+)\s*([A-Za-z²³.]+)\s*$", quantity_text)
+        if match:
+            quantity, unit_text = parse_number(match.group(1)), match.group(2)
+    if unit_text == "" and quantity_text and _LUMP.match(quantity_text.strip()):
+        unit_text = quantity_text
+    unit = normalise_unit(unit_text)
+    if unit_text and unit is None:
+        warnings.append(f"unité « {unit_text} » non reconnue pour « {description[:40]} »")
+    unit_price = _amount(row.cells.get("unit_price"))
+    total = cents(row.total)
+    vat_rate = parse_vat_rate(row.cells.get("vat", ""), vat_codes)
+    if _DISCOUNT.match(description):
+        if total > 0:
+            total = -total
+        quantity = unit = unit_price = None
+    elif quantity is None and unit_price is None and unit is None and _LUMP.search(description.split()[-1] if description else ""):
+        unit = "forfait"
+    confidence = min(line.confidence() for line in row.lines)
+    bbox = (table_x[0], min(l.y0 for l in row.lines), table_x[1], max(l.y1 for l in row.lines))
+    item = LineItem(
+        description=description,
+        total_ht=total,
+        quantity=quantity,
+        unit=unit,
+        unit_price_ht=cents(unit_price) if unit_price is not None else None,
+        vat_rate=vat_rate,
+        page=page,
+        bbox=bbox,
+        confidence=confidence,
+    )
+    return item, warnings
