@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from extractors.quote import read_quote
-from pipeline.ingest import sniff_media_type
+from pipeline.ingest import inspect_file
 from pipeline.models import Extraction, MediaType, PageText
 
 __all__ = ["extract_document", "read_pages", "read_quote", "EXTRACTOR_VERSION"]
@@ -24,8 +24,7 @@ def read_pages(path: Path, media_type: MediaType | None = None) -> list[PageText
 
     path = Path(path)
     if media_type is None:
-        with path.open("rb") as handle:
-            media_type = sniff_media_type(handle.read(2048), str(path))
+        media_type, _ = inspect_file(path)
     if media_type is not MediaType.PDF:
         return ocr_pages(path, media_type)
     pages = list(read_text_pages(path))

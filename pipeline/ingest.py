@@ -13,6 +13,7 @@ from pathlib import Path
 import pypdfium2
 
 from pipeline.errors import (
+    BadInputError,
     CorruptFileError,
     EmptyFileError,
     EncryptedPdfError,
@@ -103,33 +104,46 @@ def keep_original(path: Path, originals_dir: Path, sha256: str, suffix: str) -> 
     return target
 
 
-def ingest(path: Path, originals_dir: Path, doc_id: str | None = None) -> Document:
-    """Keep the original, then check it. Raises a BadInputError subclass for bad input."""
+def inspect_file(path: Path) -> tuple[MediaType, int]:
+    """The media type and page count of a file, or the BadInputError that says why it cannot be read."""
     path = Path(path)
     if not path.is_file():
         raise UnsupportedTypeError("no such file", path=str(path))
     size = path.stat().st_size
-    sha256 = sha256_of(path)
-    with path.open("rb") as handle:
-        head = handle.read(2048)
-    suffix = path.suffix.lower() if path.suffix else ".bin"
-    try:
-        media_type = sniff_media_type(head, str(path)) if size else None
-        if media_type is not None:
-            suffix = _EXTENSIONS[media_type]
-    finally:
-        stored = keep_original(path, originals_dir, sha256, suffix)
     if size == 0:
         raise EmptyFileError("the file is empty (0 bytes)", path=str(path))
     if size > MAX_BYTES:
         raise TooLargeError(f"the file is {size // (1024 * 1024)} MB; at most {MAX_BYTES // (1024 * 1024)} MB", path=str(path))
-    pages = count_pdf_pages(stored) if media_type is MediaType.PDF else 1
+    with path.open("rb") as handle:
+        media_type = sniff_media_type(handle.read(2048), str(path))
+    pages = count_pdf_pages(path) if media_type is MediaType.PDF else 1
+    return media_type, pages
+
+
+def ingest(path: Path, originals_dir: Path, doc_id: str | None = None) -> Document:
+    """Keep the original first, then check it: a refused file is still kept under its hash."""
+    path = Path(path)
+    if not path.is_file():
+        raise UnsupportedTypeError("no such file", path=str(path))
+    sha256 = sha256_of(path)
+    with path.open("rb") as handle:
+        head = handle.read(2048)
+    try:
+        suffix = _EXTENSIONS[sniff_media_type(head, str(path))]
+    except UnsupportedTypeError:
+        suffix = path.suffix.lower() or ".bin"
+    stored = keep_original(path, originals_dir, sha256, suffix)
+    try:
+        media_type, pages = inspect_file(stored)
+    except BadInputError as error:
+        error.path = str(path)
+        raise
     return Document(
         doc_id=doc_id or path.stem,
         sha256=sha256,
         media_type=media_type,
         original_path=stored,
         source_name=path.name,
-        size_bytes=size,
+        size_bytes=stored.stat().st_size,
         page_count=pages,
     )
