@@ -44,7 +44,7 @@ class TextLine:
         return " ".join(w.text for w in self.words if x0 <= w.xc < x1)
 
     def confidence(self) -> float:
-        return min((w.confidence for w in self.words), default=1.0)
+        return statistics.fmean(w.confidence for w in self.words) if self.words else 1.0
 
 
 @dataclass

@@ -5,6 +5,8 @@ import itertools
 import re
 from decimal import Decimal
 
+from rapidfuzz.distance import Levenshtein
+
 from extractors.fields import find_quote_date, find_quote_number, find_site_postcode, find_supplier, find_totals, resolve_totals
 from extractors.layout import TextLine, group_lines
 from extractors.numbers import parse_vat_legend
@@ -66,35 +68,63 @@ def _after_carried_forward(lines: list[TextLine]) -> list[TextLine]:
 
 
 def _variants(value: Decimal) -> list[Decimal]:
-    """Values that differ from ``value`` by one OCR-confusable digit."""
+    """Values that differ from ``value`` by one OCR-confusable digit, or by one spurious digit
+    (a table border read as "1")."""
     text = f"{value:f}"
     found = []
     for i, char in enumerate(text):
         for other in _CONFUSABLE.get(char, ""):
-            candidate = Decimal(text[:i] + other + text[i + 1:])
-            found.append(candidate)
+            found.append(Decimal(text[:i] + other + text[i + 1:]))
+        if char.isdigit() and len(text.replace(".", "").lstrip("-")) > 2:
+            shorter = text[:i] + text[i + 1:]
+            if shorter not in {"", "-", "."} and not shorter.startswith("."):
+                found.append(Decimal(shorter))
     return found
 
 
+def _digits(value: Decimal) -> str:
+    """The printed digits of a figure: "10276.00" and "102.76" both give "10276" (a lost separator)."""
+    return f"{value.normalize():f}".replace(".", "").replace("-", "").lstrip("0")
+
+
+def _edits(read: Decimal, derived: Decimal) -> int:
+    """How many digit edits turn what OCR read into the derived figure (separators aside)."""
+    return Levenshtein.distance(_digits(read), _digits(derived))
+
+
+def _derived_readings(item: LineItem) -> list[tuple[str, Decimal]]:
+    """Each of quantity, unit price and total recomputed from the other two, keeping the plausible
+    misreadings (at most two digit edits) that need the fewest edits."""
+    q, p, t = item.quantity, item.unit_price_ht, item.total_ht
+    # OCR loses separators and adds stray digits far more often than it invents them, so a reading
+    # that is smaller than what was read ranks first among those with as few edits.
+    readings = []
+    if p:
+        quantity = (t / p).quantize(Decimal("0.01"))
+        if quantity > 0 and cents(quantity * p) == t:
+            readings.append(((_edits(q, quantity), quantity > q), "quantity", quantity.normalize()))
+    if q:
+        price = (t / q).quantize(Decimal("0.01"))
+        if price > 0 and cents(q * price) == t:
+            readings.append(((_edits(p, price), price > p), "unit_price_ht", price))
+    total = cents(q * p)
+    readings.append(((_edits(t, total), abs(total) > abs(t)), "total_ht", total))
+    plausible = [r for r in readings if r[0][0] <= 2]
+    best = min((r[0] for r in plausible), default=None)
+    return [(name, value) for rank, name, value in plausible if rank == best]
+
+
 def repair_line(item: LineItem, from_ocr: bool) -> list[str]:
-    """Check quantity × unit price = total; on OCR text, accept a single-digit fix only if exactly one works."""
+    """Check quantity × unit price = total; on OCR text, take a corrected reading only when exactly one
+    of the three figures, recomputed from the other two, is a plausible misreading of what was printed."""
     if item.quantity is None or item.unit_price_ht is None:
         return []
     if cents(item.quantity * item.unit_price_ht) == item.total_ht:
         return []
     if from_ocr:
-        fixes = []
-        for q in _variants(item.quantity):
-            if cents(q * item.unit_price_ht) == item.total_ht:
-                fixes.append(("quantity", q))
-        for p in _variants(item.unit_price_ht):
-            if cents(item.quantity * p) == item.total_ht:
-                fixes.append(("unit_price_ht", p))
-        for t in _variants(item.total_ht):
-            if cents(item.quantity * item.unit_price_ht) == t:
-                fixes.append(("total_ht", t))
-        if len(fixes) == 1:
-            name, value = fixes[0]
+        readings = _derived_readings(item)
+        if len(readings) == 1:
+            name, value = readings[0]
             before = getattr(item, name)
             setattr(item, name, value)
             item.confidence = min(item.confidence, 0.8)

@@ -89,47 +89,45 @@ def _resolve_price(label_words: list[str]) -> str:
 
 
 def parse_header(line: TextLine) -> Header | None:
-    """Columns of a header line, or None when the line is not a table header."""
-    columns: list[Column] = []
-    current: tuple[str, list] | None = None
+    """Columns of a header line, or None when the line is not a table header.
 
-    def close():
-        if current is None:
-            return
-        kind, words = current
-        if kind == "price":
-            kind = _resolve_price([w.text for w in words])
-        columns.append(Column(kind, words[0].x0, words[-1].x1, " ".join(w.text for w in words)))
-
+    Words close together form one label; a word that names a column kind starts
+    a new label unless it qualifies the previous one ("Prix" + "unitaire").
+    Unreadable labels (OCR) become "unknown" columns so their cells stay apart.
+    """
+    labels: list[tuple[str, list]] = []
     gap_limit = line.height * 0.9
     for word in line.words:
         key = fold(word.text).strip(":")
         kind = _head_kind(word.text)
-        near_previous = current is not None and word.x0 - current[1][-1].x1 <= gap_limit
-        if current is not None and near_previous and (key in _QUALIFIERS or current[0] == "price" and kind is None):
-            # "u" is both a unit label and the end of "prix u": closeness decides.
-            if not (key in {"u", "u."} and current[0] not in {"price", "unit_price"}):
-                current[1].append(word)
-                continue
-        if current is not None and near_previous and current[0] == "price" and kind in {"total", "unit", "vat"}:
+        current = labels[-1] if labels else None
+        near = current is not None and word.x0 - current[1][-1].x1 <= gap_limit
+        if near and current[0] == "price" and kind in {None, "total", "unit", "vat"}:
             current[1].append(word)
-            continue
-        if kind is None:
-            if current is not None and near_previous:
-                current[1].append(word)
-                continue
-            close()
-            current = None
-            if len(key) > 2:
-                return None if len(columns) < 2 else _finish(columns, line)
-            continue
-        close()
-        current = (kind, [word])
-    close()
+        elif near and key in _QUALIFIERS and not (key in {"u", "u."} and current[0] != "unit_price"):
+            current[1].append(word)
+        elif near and kind is None:
+            current[1].append(word)
+        else:
+            labels.append((kind or "unknown", [word]))
+    columns = []
+    for kind, words in labels:
+        if kind == "price":
+            kind = _resolve_price([w.text for w in words])
+        columns.append(Column(kind, words[0].x0, words[-1].x1, " ".join(w.text for w in words)))
     return _finish(columns, line)
 
 
 def _finish(columns: list[Column], line: TextLine) -> Header | None:
+    unknown = [c for c in columns if c.kind == "unknown"]
+    if len(unknown) > 2 or any(re.search(r"\d{2}", c.label) for c in columns):
+        return None
+    kinds = [c.kind for c in columns]
+    if "unit_price" not in kinds and "total" in kinds:
+        # An unreadable label just left of the total is the unit price ("P.U. HT" read "PBIUHT").
+        first_total = kinds.index("total")
+        if first_total > 0 and columns[first_total - 1].kind == "unknown":
+            columns[first_total - 1].kind = "unit_price"
     kinds = [c.kind for c in columns]
     # Two totals and no unit price: the first is the unit price ("Prix HT | Montant HT").
     if "unit_price" not in kinds and kinds.count("total") + kinds.count("price_ambiguous") >= 2:
@@ -141,7 +139,7 @@ def _finish(columns: list[Column], line: TextLine) -> Header | None:
         if column.kind == "price_ambiguous":
             column.kind = "total"
     kinds = [c.kind for c in columns]
-    if "description" not in kinds or "total" not in kinds or len(columns) < 3:
+    if "description" not in kinds or "total" not in kinds or len(columns) - len(unknown) < 3:
         return None
     return Header(columns, line.y0, line.y1)
 
