@@ -163,13 +163,18 @@ def find_supplier_name(lines: list[TextLine]) -> str | None:
     top = [l for l in lines if l.y1 < 0.3 and l.page == 1]
     candidates = []
     for line in top:
-        name = split_phrases(line, gap_factor=2.5)[0].text.strip(" -|")
-        folded = fold(name)
-        if not re.search(r"[a-z]{2}", folded) or re.match(r"^(devis|facture|client|date|objet|tel|mail|siret|proforma|lot|page)\b", folded):
-            continue
-        if re.search(r"(@|www\.|\btel\b|\d{2}\s\d{2}\s\d{2}|\brue\b|\bavenue\b|siret|client|madame|monsieur|\bm\.|mme|\d{5})", folded):
-            continue
-        candidates.append((round(line.height, 3), -line.y0, name))
+        for phrase in split_phrases(line, gap_factor=2.5):
+            name = re.sub(r"^(client|entreprise|prestataire|emetteur|émetteur)\s*:\s*", "", phrase.text, flags=re.I).strip(" -|")
+            folded = fold(name)
+            if not re.search(r"[a-z]{2}", folded) or name.endswith(":") or re.match(
+                    r"^(devis|facture|client|date|objet|tel|mail|siret|siren|proforma|lot|page|lieu|ref|libelle|designation|"
+                    r"qte|total|montant|ht|tva|le |emis|m\.|mme|mr|madame|monsieur)\b", folded):
+                continue
+            if re.search(r"(@|www\.|\btel\b|\d{2}\s\d{2}\s\d{2}|\brue\b|\bavenue\b|\bplace\b|\broute\b|\bquai\b|"
+                         r"\bboulevard\b|\ballee\b|\bimpasse\b|\bchemin\b|siret|\d{5})", folded):
+                continue
+            height = max(w.y1 - w.y0 for w in phrase.words)
+            candidates.append((round(height, 3), -line.y0, name))
     if candidates:
         return max(candidates)[2]
     for line in lines:
@@ -188,50 +193,72 @@ class PrintedTotals:
 
 _HT = re.compile(r"^(total|montant|sous[- ]total)?\s*(total\s+)?(h\.?t\.?|hors\s+taxes?)\b|^total\s+(general\s+)?h\.?t|^montant\s+(total\s+)?h\.?t|^total\s+hors", re.IGNORECASE)
 _TTC = re.compile(r"^(total|montant)?\s*(general\s+|général\s+)?(total\s+)?(t\.?t\.?c\.?|toutes\s+taxes)|^net\s+[aà]\s+payer|^total\s+a\s+payer|^total\s+à\s+payer", re.IGNORECASE)
-_TVA = re.compile(r"^(total\s+|montant\s+)?(t\.?v\.?a\.?)\b", re.IGNORECASE)
+_TVA = re.compile(r"^(total\s+|montant\s+)?(t\.?v\.?a\.?)(?=\W|$)", re.IGNORECASE)
 
 
-def _last_amount(text: str) -> Decimal | None:
-    amounts = [parse_number(m.group(0)) for m in AMOUNT_RE.finditer(text)]
-    amounts = [a for a in amounts if a is not None]
-    return amounts[-1] if amounts else None
+_KEYWORD = re.compile(r"(?i)\b(total|montant|net\s+[aà]\s+payer|t\.?v\.?a\.?(?=\W|$)|h\.t\.|ttc)")
+_TRAILING_AMOUNT = re.compile(r"(" + AMOUNT_RE.pattern + r")\s*$", re.IGNORECASE)
+
+
+def _labelled_amounts(line: TextLine) -> list[tuple[str, Decimal]]:
+    """(label, amount) pairs of a totals line. Phrases are cut at wide gaps first, so a column gap is
+    never read as a thousands separator ("T.V.A. code 2" ... "657,22")."""
+    pairs = []
+    label = ""
+    for phrase in split_phrases(line, gap_factor=1.2):
+        text = phrase.text.strip()
+        whole = parse_number(re.sub(r"(?i)(€|\beur\b)", "", text))
+        if whole is not None:
+            pairs.append((label, whole))
+            label = ""
+            continue
+        trailing = _TRAILING_AMOUNT.search(text)
+        amount = parse_number(re.sub(r"(?i)(€|\beur\b)", "", trailing.group(1))) if trailing else None
+        if amount is not None and _KEYWORD.search(text[: trailing.start()]) and not re.search(r"(?i)code\s*$", text[: trailing.start()]):
+            pairs.append((label + " " + text[: trailing.start()], amount))
+            label = ""
+        else:
+            label += " " + text
+    labelled = []
+    for text, amount in pairs:
+        if re.search(r"(?i)remise|rabais|acompte|escompte", text):
+            continue
+        starts = [m.start() for m in _KEYWORD.finditer(text)]
+        if not starts:
+            continue
+        # The label is the last run of keywords ("... Codes TVA : 1 = 20 % Total hors taxes" → "Total hors taxes";
+        # "TVA total", "Total TTC" are one run).
+        cut = starts[-1]
+        for earlier in reversed(starts[:-1]):
+            if cut - earlier > 12:
+                break
+            cut = earlier
+        label = text[cut:].strip()
+        if "=" not in label and not re.search(r"(?i)iban", label):
+            labelled.append((label, amount))
+    return labelled
 
 
 def find_totals(lines: list[TextLine]) -> PrintedTotals:
     """Read the totals block: the last "Total HT", "TVA" and "Total TTC" figures of the document."""
     totals = PrintedTotals(vat_lines=[])
     for line in lines:
-        for segment in _total_segments(line):
-            folded = fold(segment)
-            amount = _last_amount(re.sub(r"\(base[^)]*\)|base\s+[\d\s.,]+", "", segment, flags=re.IGNORECASE))
-            if amount is None:
-                continue
+        for label, amount in _labelled_amounts(line):
+            folded = fold(re.sub(r"\(base[^)]*\)?|base\s+[\d\s.,]+", "", label, flags=re.IGNORECASE)).strip()
             if _TTC.match(folded):
                 totals.ttc = amount
             elif _HT.match(folded) and not re.search(r"remise|acompte", folded):
                 totals.ht = amount
             elif _TVA.match(folded) and not re.search(r"intracom|n°|numero", folded):
-                rate_match = re.search(r"(\d{1,2}(?:[.,]\d{1,2})?)\s*%", segment)
-                if re.search(r"\btotal\b", folded) or folded.startswith("total") or folded.startswith("montant"):
+                if re.search(r"\btotal\b", folded) or folded.startswith("montant"):
                     totals.tva = amount
                 else:
+                    rate_match = re.search(r"(\d{1,2}(?:[.,]\d{1,2})?)\s*%", label)
                     rate = parse_number(rate_match.group(1)) / 100 if rate_match else None
                     totals.vat_lines.append((rate, amount))
     if totals.tva is None and totals.vat_lines:
         totals.tva = sum((amount for _, amount in totals.vat_lines), Decimal("0"))
     return totals
-
-
-def _total_segments(line: TextLine) -> list[str]:
-    """Pieces of a line from one totals keyword to the next ("Acompte ... Total HT 6 448,80" → "Total HT 6 448,80")."""
-    text = line.text
-    starts = []
-    for m in re.finditer(r"(?i)\b(total|montant|net\s+[aà]\s+payer|t\.?v\.?a\.?\b|tva\b|h\.t\.|ttc)", text):
-        if not starts or starts[-1] + 12 <= m.start():  # "Total TTC", "TVA total" are one label
-            starts.append(m.start())
-    segments = [text[start:end] for start, end in zip(starts, starts[1:] + [len(text)])]
-    # A legend ("Codes TVA : 1 = 20 %") is not a figure; a figure ends its piece.
-    return [s for s in segments if "=" not in s and re.search(r"\d\s*(€|eur)?\s*$", s, re.IGNORECASE)]
 
 
 def resolve_totals(printed: PrintedTotals, lines_sum: Decimal) -> tuple[Totals, list[str]]:

@@ -203,13 +203,19 @@ _NOT_ITEM = re.compile(
 _SECTION = re.compile(r"^\s*(lot|chapitre|poste|partie|section|zone|piece|pièce)\b.{0,60}$|^\s*\d{1,2}(\.\d{1,2})*\s*[-–.)]\s*\D.{0,50}$|^[^\d]{2,50}:\s*$", re.IGNORECASE)
 _DISCOUNT = re.compile(r"^\s*(remise|rabais|ristourne|escompte|geste commercial|réduction|reduction)\b", re.IGNORECASE)
 _LUMP = re.compile(r"^(forfait|fft|ft|ff|ens\.?|ensemble|forf\.?)$", re.IGNORECASE)
-TABLE_END = re.compile(r"^\s*(total|montant\s+(total|t\.?t\.?c)|net\s+[aà]\s+payer|sous[- ]total\s+h\.?t\.?\s*$)", re.IGNORECASE)
+TABLE_END = re.compile(
+    r"^\s*(total|montant\s+(total|t\.?t\.?c|h\.?t|hors|net|t\.?v\.?a)|net\s+[aà]\s+payer|t\.?v\.?a\.?\s+(\d|code|total|à|a\s)|"
+    r"sous[- ]total\s+h\.?t\.?\s*$)", re.IGNORECASE)
+# Lines below a table that are never items: legal footer, payment terms, signature block.
+_AFTER_TABLE = re.compile(
+    r"^\s*(a reporter|à reporter|codes?\s+tva|devis valable|conditions de (paiement|règlement|reglement)|"
+    r"iban\b|bon pour accord|mode de (paiement|règlement)|page \d+\s*/\s*\d+)|\bcapital( social)? (de )?\d|"
+    r"\b(rcs|ape|naf)\b.*\d|tva intra", re.IGNORECASE)
 
 
 def is_table_end(line: TextLine) -> bool:
     return any(TABLE_END.match(p.text) and not re.match(r"^\s*total\s+lot", p.text, re.I) for p in split_phrases(line)) \
-        or bool(re.match(r"^\s*(a reporter|à reporter)\b", line.text, re.IGNORECASE)) \
-        or bool(re.match(r"^\s*codes?\s+tva", line.text, re.IGNORECASE))
+        or bool(_AFTER_TABLE.search(line.text))
 
 
 @dataclass
@@ -248,14 +254,10 @@ def _cells(line: TextLine, header: Header) -> dict[str, str]:
 
 
 def _amount(text: str | None) -> Decimal | None:
+    """A cell's figure; symbols printed around it (€, EUR, HT, *) are allowed, other words are not."""
     if not text:
         return None
-    value = parse_number(text)
-    if value is None:
-        # Stray symbols around the figure: keep the last number-like run.
-        runs = re.findall(r"-?\d[\d \u00a0.,]*", text)
-        value = parse_number(runs[-1]) if runs else None
-    return value
+    return parse_number(re.sub(r"(?i)(€|\beur\b|\bh\.?t\.?\b|\*|\|)", " ", text).strip())
 
 
 def read_rows(body: list[TextLine], header: Header, rules: list[RuleLine]) -> list[Row | str]:
