@@ -76,3 +76,9 @@ class OrchestrationError(QuoteReviewError):
     """The local Prefect API could not be reached or started."""
 
     code = "E_ORCHESTRATION"
+
+
+class OcrError(QuoteReviewError):
+    """Tesseract is missing, failed or timed out on a page (a processing failure, not bad input)."""
+
+    code = "E_OCR"

@@ -1,0 +1,141 @@
+"""Events handed downstream: what each decision asks of other systems.
+
+An event's id is a UUID derived from (dossier, document version, event type, cycle),
+``cycle`` being the number of times the dossier was reopened: a re-run of the same
+flow computes the same id, and the outbox's primary key keeps a second copy out.
+Each type has a JSON Schema in ``schemas/events/``.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from pipeline.decide import (
+    ACCEPTED_UNDER_200,
+    AUTO_VALIDATED,
+    CLOSED,
+    MOTIVE_REVISED,
+    REN_PROPOSED,
+    Review,
+)
+from pipeline.models import Dossier, money_json
+from pipeline.settings import Settings
+
+REN_OFFER_REQUESTED = "ren_offer.requested"
+PAYMENT_REQUESTED = "payment.requested"
+DOSSIER_CLOSED = "dossier.closed"
+EVENT_TYPES = (REN_OFFER_REQUESTED, PAYMENT_REQUESTED, DOSSIER_CLOSED)
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas" / "events"
+_NAMESPACE = uuid.UUID("6f1d5a52-3c1e-4a55-9a55-0c9d3e0b7a11")
+
+APPROVAL_AUTO = "auto"
+APPROVAL_TEAM_LEAD = "team_lead"
+APPROVAL_MANAGER = "manager"
+APPROVAL_RANK = {APPROVAL_AUTO: 0, APPROVAL_TEAM_LEAD: 1, APPROVAL_MANAGER: 2}
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    type: str
+    dossier_ref: str
+    document_version: int
+    payload: dict
+    releasable: bool = True  # False while a payment waits for its approver
+
+
+def event_id(dossier_ref: str, document_version: int, event_type: str, cycle: int = 0) -> str:
+    return str(uuid.uuid5(_NAMESPACE, f"{dossier_ref}\x1f{document_version}\x1f{event_type}\x1f{cycle}"))
+
+
+def approval_level(amount: Decimal, settings: Settings) -> str:
+    if amount <= settings.approval_auto_max:
+        return APPROVAL_AUTO
+    if amount <= settings.approval_team_lead_max:
+        return APPROVAL_TEAM_LEAD
+    return APPROVAL_MANAGER
+
+
+def build_events(review: Review, dossier: Dossier, document_version: int, settings: Settings, cycle: int = 0) -> list[Event]:
+    """The events a review asks for, in the order downstream should see them."""
+    events = []
+
+    def make(event_type: str, extra: dict, releasable: bool = True) -> Event:
+        ident = event_id(dossier.ref, document_version, event_type, cycle)
+        payload = {"id": ident, "type": event_type, **_common(review, dossier, document_version), **extra}
+        return Event(ident, event_type, dossier.ref, document_version, payload, releasable)
+
+    if review.status == REN_PROPOSED:
+        events.append(make(REN_OFFER_REQUESTED, {"offer": {
+            "work_ttc": money_json(review.revised_ttc),
+            "saving_ttc": money_json(review.variance_ttc),
+            "indemnity_if_refused": money_json(max(Decimal(0), (review.revised_ttc or 0) - (review.deductible or 0))),
+        }}))
+    if review.status in (AUTO_VALIDATED, ACCEPTED_UNDER_200, CLOSED) and (review.indemnity or 0) > 0:
+        level = approval_level(review.indemnity, settings)
+        approved = level == APPROVAL_AUTO
+        basis = "revised" if review.motive == MOTIVE_REVISED else "quoted"
+        events.append(make(PAYMENT_REQUESTED, {"payment": {
+            "amount": money_json(review.indemnity),
+            "basis": basis,
+            "approval": {
+                "level": level,
+                "status": "approved" if approved else "pending",
+                "approved_by": "robot" if approved else None,
+                "on_behalf_of": None,
+                "approved_at": None,
+            },
+        }}, releasable=approved))
+    if review.is_terminal:
+        events.append(make(DOSSIER_CLOSED, {"closing": {"motive": review.motive}}))
+    return events
+
+
+def _common(review: Review, dossier: Dossier, document_version: int) -> dict:
+    return {
+        "schema_version": 1,
+        "dossier": {
+            "ref": dossier.ref,
+            "claim_date": dossier.claim_date.isoformat(),
+            "guarantee": dossier.guarantee,
+            "postcode": dossier.postcode,
+            "phone": dossier.phone,
+            "email": dossier.email,
+        },
+        "document_version": document_version,
+        "doc_id": review.doc_id,
+        "grid_version": review.grid_version,
+        "status": review.status,
+        "decided_by": review.decided_by,
+        "amounts": {
+            "quoted_ttc": money_json(review.quoted_ttc),
+            "revised_ttc": money_json(review.revised_ttc),
+            "variance_ttc": money_json(review.variance_ttc),
+            "deductible": money_json(review.deductible),
+            "indemnity": money_json(review.indemnity),
+        },
+        "lines": [
+            {
+                "index": line.index,
+                "description": line.description,
+                "quantity": line.to_contract()["quantity"],
+                "unit": line.unit,
+                "grid_item": line.grid_item,
+                "covered": line.covered,
+                "quoted_total_ht": money_json(line.quoted_total_ht),
+                "reference_total_ht": money_json(line.reference_total_ht),
+                "revised_total_ht": money_json(line.revised_total_ht),
+                "vat_rate": line.to_contract()["vat_rate"],
+            }
+            for line in review.lines
+        ],
+    }
+
+
+@cache
+def event_schema(event_type: str) -> dict:
+    return json.loads((SCHEMA_DIR / f"{event_type}.json").read_text(encoding="utf-8"))

@@ -1,0 +1,698 @@
+"""The review decision: from an extraction and its priced lines to a status, revised amounts and flags.
+
+``decide`` is pure (no database, no clock): the same inputs give the same ``Review``.
+Reviewer actions (``apply_override``, ``close``, ``reopen``) are pure too; the store
+records their before/after.
+
+Flags that need a human (``NEEDS_HUMAN``) are those where the robot cannot settle the
+amount on its own: the price cannot be checked (unmatched line, unreadable line), the
+document contradicts itself (arithmetic, VAT), or the supplier must justify a product
+price. The others are informative: the robot has already acted on them (cut to the
+grid, excluded an uncovered line) and the reviewer sees why.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Protocol, Sequence
+
+from pipeline.errors import StateError
+from pipeline.models import Dossier, Extraction, Flag, LineItem, cents, money_json, number_json
+from pipeline.settings import Settings
+
+ZERO = Decimal("0")
+ONE = Decimal("1")
+
+# Statuses (schemas/review.schema.json).
+AUTO_VALIDATED = "auto_validated"
+TO_REVIEW = "to_review"
+OUT_OF_SCOPE = "out_of_scope"
+NOT_REVISABLE = "not_revisable"
+DUPLICATE = "duplicate"
+NOT_A_QUOTE = "not_a_quote"
+ACCEPTED_UNDER_200 = "accepted_under_200"
+REN_PROPOSED = "ren_proposed"
+CLOSED = "closed"
+# Final until a reviewer reopens the dossier.
+TERMINAL_STATUSES = frozenset({AUTO_VALIDATED, ACCEPTED_UNDER_200, CLOSED, DUPLICATE, NOT_A_QUOTE, OUT_OF_SCOPE})
+
+MOTIVE_ECO = "Clos - Eco. moins de 200 euros"
+MOTIVE_FALSE_ALARM = "Clos - Fausse alerte"
+MOTIVE_REVISED = "Clos - Montant indemnisation révisé"
+MOTIVE_REN = "Clos - REN"
+MOTIVE_REFUSED = "Clos - Refus de prise en charge"
+MOTIVE_UNREACHABLE = "Clos - assuré injoignable / manque d'information"
+MOTIVE_DOCUMENT_ERROR = "Doublon / Erreur document"
+MOTIVE_OUT_OF_SCOPE = "Hors périmètre"
+MOTIVES = (
+    MOTIVE_ECO, MOTIVE_FALSE_ALARM, MOTIVE_REVISED, MOTIVE_REN, MOTIVE_REFUSED,
+    MOTIVE_UNREACHABLE, MOTIVE_DOCUMENT_ERROR, MOTIVE_OUT_OF_SCOPE,
+)
+
+# code -> (needs a human, what it means)
+FLAG_CATALOGUE: dict[str, tuple[bool, str]] = {
+    "PRICE_ABOVE_GRID": (False, "line price above the grid band, revised to the reference"),
+    "NOT_COVERED": (False, "work not covered by the guarantee, revised to 0"),
+    "LABOUR_ABOVE_MINIMUM": (False, "labour charged as a lump sum above the zone's minimum billing"),
+    "UNMATCHED_LINE": (True, "no grid item for the line, its price cannot be checked"),
+    "SUPPLY_PRICE_GAP": (True, "supplied product over the catalogue price by > 30 % and > 100 EUR"),
+    "VAT_RATE_SUSPECT": (True, "VAT rate inconsistent with the work"),
+    "ARITHMETIC_MISMATCH": (True, "qty x unit price, sum of lines or HT + TVA do not add up"),
+    "LOW_OCR_CONFIDENCE": (True, "line read with a low confidence"),
+    "ABOVE_REFERENCE": (True, "lines inside their bands but the quote is over the grid reference by more than the threshold"),
+    "MISSING_QUANTITY": (False, "area/length/volume work without a quantity: not revisable"),
+    "OUT_OF_SCOPE_LOW": (False, "TTC below the desk's scope"),
+    "OUT_OF_SCOPE_HIGH": (False, "TTC above the desk's scope"),
+    "DUPLICATE": (False, "same document or same supplier quote already reviewed"),
+    "NOT_A_QUOTE": (False, "the document is not a quote"),
+    "REVIEWER_OVERRIDE": (False, "a reviewer changed the line"),
+}
+NEEDS_HUMAN = frozenset(code for code, (human, _) in FLAG_CATALOGUE.items() if human)
+
+MEASURED_UNITS = frozenset({"m2", "ml", "m3"})
+STANDARD_VAT_RATES = (Decimal("0.20"), Decimal("0.10"), Decimal("0.055"))
+DEFAULT_VAT_RATE = Decimal("0.20")
+# 5,5 % applies to energy-renovation work only (CGI art. 278-0 bis A).
+_ENERGY_WORDS = (
+    "isol", "pompe a chaleur", "chaudiere", "double vitrage", "triple vitrage", "vmc", "calorifug",
+    "thermique", "solaire", "poele", "insufflation", "ouate", "laine de verre", "laine de roche",
+    "regulation", "programmateur", "robinet thermostatique",
+)
+# 10 % needs work on a dwelling over 2 years old; supply alone or new building take 20 %.
+_TWENTY_PERCENT_WORDS = ("fourniture seule", "sans pose", "construction neuve", "extension", "surelevation")
+
+
+class GridItemLike(Protocol):
+    id: str
+    label: str
+    unit: str
+    trade: str
+    kind: str  # supply | labour | both
+
+
+class MatchLike(Protocol):
+    item: GridItemLike | None
+    score: float
+    trade: str | None
+
+
+class PricedLineLike(Protocol):
+    """``pricing.price.PricedLine``; an optional ``supply_id`` names the supplies.csv entry of a supplied product."""
+
+    index: int
+    line: LineItem
+    match: MatchLike
+    reference_unit_price_ht: Decimal | None
+    reference_total_ht: Decimal | None
+    band_high_ht: Decimal | None
+
+
+class SupplyLike(Protocol):
+    public_price_ht: Decimal
+
+
+class GridLike(Protocol):
+    version: str
+
+    def covers(self, guarantee: str, item_id: str | None, trade: str | None) -> bool: ...
+
+    def minimum_billing(self, trade: str, postcode: str | None) -> Decimal: ...
+
+    def supply_price(self, supply_id: str) -> SupplyLike: ...
+
+
+@dataclass
+class LineReview:
+    index: int
+    description: str
+    quoted_total_ht: Decimal
+    revised_total_ht: Decimal
+    vat_rate: Decimal  # the rate applied: the line's, else the quote's overall rate
+    covered: bool = True
+    trade: str | None = None
+    quantity: Decimal | None = None
+    unit: str | None = None
+    grid_item: str | None = None
+    grid_label: str | None = None
+    match_score: float | None = None
+    reference_unit_price_ht: Decimal | None = None
+    reference_total_ht: Decimal | None = None
+    flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def is_discount(self) -> bool:
+        return self.quoted_total_ht < 0 and self.grid_item is None
+
+    def to_contract(self) -> dict:
+        return {
+            "index": self.index,
+            "description": self.description,
+            "trade": self.trade,
+            "quantity": number_json(self.quantity),
+            "unit": self.unit,
+            "quoted_total_ht": money_json(self.quoted_total_ht),
+            "vat_rate": number_json(self.vat_rate),
+            "grid_item": self.grid_item,
+            "grid_label": self.grid_label,
+            "match_score": None if self.match_score is None else round(float(self.match_score), 3),
+            "reference_unit_price_ht": money_json(self.reference_unit_price_ht),
+            "reference_total_ht": money_json(self.reference_total_ht),
+            "revised_total_ht": money_json(self.revised_total_ht),
+            "covered": self.covered,
+            "flags": [flag.to_contract() for flag in self.flags],
+        }
+
+    @classmethod
+    def from_contract(cls, data: dict) -> "LineReview":
+        return cls(
+            index=data["index"],
+            description=data["description"],
+            quoted_total_ht=_dec(data["quoted_total_ht"]),
+            revised_total_ht=_dec(data["revised_total_ht"]),
+            vat_rate=_dec(data.get("vat_rate")) if data.get("vat_rate") is not None else DEFAULT_VAT_RATE,
+            covered=data["covered"],
+            trade=data.get("trade"),
+            quantity=_dec(data.get("quantity")),
+            unit=data.get("unit"),
+            grid_item=data.get("grid_item"),
+            grid_label=data.get("grid_label"),
+            match_score=data.get("match_score"),
+            reference_unit_price_ht=_dec(data.get("reference_unit_price_ht")),
+            reference_total_ht=_dec(data.get("reference_total_ht")),
+            flags=[_flag_from_contract(f) for f in data.get("flags", [])],
+        )
+
+
+@dataclass
+class Review:
+    dossier_ref: str
+    doc_id: str
+    grid_version: str
+    status: str
+    quoted_ttc: Decimal
+    revised_ttc: Decimal | None
+    variance_ttc: Decimal | None
+    deductible: Decimal | None
+    indemnity: Decimal | None
+    lines: list[LineReview] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    decided_by: str = "robot"
+    motive: str | None = None
+    events: list[dict] = field(default_factory=list)
+
+    @property
+    def all_flags(self) -> list[Flag]:
+        return self.flags + [flag for line in self.lines for flag in line.flags]
+
+    @property
+    def needs_human(self) -> bool:
+        return any(flag.code in NEEDS_HUMAN for flag in self.all_flags)
+
+    @property
+    def revised(self) -> bool:
+        return any(line.revised_total_ht != line.quoted_total_ht for line in self.lines)
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+    def to_contract(self) -> dict:
+        return {
+            "dossier_ref": self.dossier_ref,
+            "doc_id": self.doc_id,
+            "grid_version": self.grid_version,
+            "status": self.status,
+            "motive": self.motive,
+            "decided_by": self.decided_by,
+            "quoted_ttc": money_json(self.quoted_ttc),
+            "revised_ttc": money_json(self.revised_ttc),
+            "variance_ttc": money_json(self.variance_ttc),
+            "price_variance_ttc": money_json(price_variance_ttc(self)),
+            "excluded_ttc": money_json(excluded_ttc(self)) if self.revised_ttc is not None else None,
+            "deductible": money_json(self.deductible),
+            "indemnity": money_json(self.indemnity),
+            "lines": [line.to_contract() for line in self.lines],
+            "flags": [flag.to_contract() for flag in self.flags],
+            "events": [dict(event) for event in self.events],
+        }
+
+    @classmethod
+    def from_contract(cls, data: dict) -> "Review":
+        return cls(
+            dossier_ref=data["dossier_ref"],
+            doc_id=data["doc_id"],
+            grid_version=data["grid_version"],
+            status=data["status"],
+            quoted_ttc=_dec(data["quoted_ttc"]),
+            revised_ttc=_dec(data.get("revised_ttc")),
+            variance_ttc=_dec(data.get("variance_ttc")),
+            deductible=_dec(data.get("deductible")),
+            indemnity=_dec(data.get("indemnity")),
+            lines=[LineReview.from_contract(line) for line in data.get("lines", [])],
+            flags=[_flag_from_contract(f) for f in data.get("flags", [])],
+            decided_by=data["decided_by"],
+            motive=data.get("motive"),
+            events=[dict(event) for event in data.get("events", [])],
+        )
+
+
+def decide(
+    extraction: Extraction,
+    priced: Sequence[PricedLineLike],
+    dossier: Dossier,
+    grid_version: str,
+    settings: Settings,
+    duplicate_of: str | None = None,
+    *,
+    grid: GridLike,
+) -> Review:
+    """Review one quote for one dossier; see docs/decisions.md for the rules and their order."""
+    base = Review(
+        dossier_ref=dossier.ref,
+        doc_id=extraction.doc_id,
+        grid_version=grid_version,
+        status=TO_REVIEW,
+        quoted_ttc=cents(extraction.totals.ttc),
+        revised_ttc=None,
+        variance_ttc=None,
+        deductible=cents(dossier.deductible),
+        indemnity=None,
+    )
+    if not extraction.is_quote:
+        flag = Flag("NOT_A_QUOTE", "Le document n'est pas un devis : demander le devis à l'assuré.", {})
+        return replace(base, status=NOT_A_QUOTE, motive=MOTIVE_DOCUMENT_ERROR, flags=[flag])
+
+    postcode = dossier.postcode or extraction.site_postcode
+    quote_rate = _quote_vat_rate(extraction)
+    lines = [_review_line(p, dossier.guarantee, postcode, quote_rate, extraction, grid, settings) for p in priced]
+    _scale_discounts(lines)
+    quoted_ttc = base.quoted_ttc if extraction.totals.ttc > 0 else _ttc_of_lines(lines)
+    base = replace(base, quoted_ttc=quoted_ttc, lines=lines)
+
+    if duplicate_of is not None:
+        flag = Flag(
+            "DUPLICATE",
+            f"Devis déjà examiné ({duplicate_of}) : même document ou même fournisseur, numéro et montant TTC.",
+            {"duplicate_of": duplicate_of, "quoted_ttc": money_json(quoted_ttc)},
+        )
+        return replace(base, status=DUPLICATE, motive=MOTIVE_DOCUMENT_ERROR, flags=[flag], lines=_unrevised(lines))
+
+    scope_flag = _scope_flag(quoted_ttc, settings)
+    if scope_flag is not None:
+        return replace(base, status=OUT_OF_SCOPE, motive=MOTIVE_OUT_OF_SCOPE, flags=[scope_flag], lines=_unrevised(lines))
+
+    dossier_flags = _arithmetic_flags(extraction, settings)
+    unmeasured = [line.index for line in lines if any(f.code == "MISSING_QUANTITY" for f in line.flags)]
+    if unmeasured:
+        dossier_flags.append(Flag(
+            "MISSING_QUANTITY",
+            "Quantités ou métrés absents : demander un nouveau devis avec les métrés.",
+            {"lines": unmeasured},
+        ))
+        return replace(base, status=NOT_REVISABLE, flags=dossier_flags, lines=_unrevised(lines, keep_flags=True))
+
+    return settle(replace(base, flags=dossier_flags), settings)
+
+
+def settle(review: Review, settings: Settings) -> Review:
+    """Apply the variance rule to a review whose lines are revised: totals, status, motive, indemnity."""
+    review = replace(review, flags=[f for f in review.flags if f.code != "ABOVE_REFERENCE"])
+    residual = cents(sum((
+        (line.revised_total_ht - line.reference_total_ht) * (ONE + line.vat_rate)
+        for line in review.lines
+        if line.covered and line.reference_total_ht is not None and not _overridden(line)
+    ), ZERO))
+    if residual > settings.variance_threshold_ttc:
+        # Each line is inside its band, yet together they exceed the grid: a reviewer weighs it.
+        review.flags.append(Flag(
+            "ABOVE_REFERENCE",
+            f"Lignes dans les fourchettes du barème, mais le devis dépasse la référence de {residual} € TTC.",
+            {"above_reference_ttc": money_json(residual), "threshold_ttc": money_json(settings.variance_threshold_ttc)},
+        ))
+    variance = cents(sum(
+        ((line.quoted_total_ht - line.revised_total_ht) * (ONE + line.vat_rate) for line in review.lines), ZERO
+    ))
+    review = replace(review, variance_ttc=variance, revised_ttc=review.quoted_ttc - variance, motive=None, indemnity=None)
+    if review.needs_human:
+        return replace(review, status=TO_REVIEW)
+    # REN answers over-pricing: work the guarantee excludes is not paid whoever repairs, so it does not count.
+    if price_variance_ttc(review) > settings.variance_threshold_ttc:
+        return replace(review, status=REN_PROPOSED)
+    if review.revised:
+        return replace(review, status=ACCEPTED_UNDER_200, motive=MOTIVE_ECO, indemnity=_payable(accepted_ttc(review), review))
+    return replace(review, status=AUTO_VALIDATED, indemnity=_payable(review.quoted_ttc, review))
+
+
+def excluded_ttc(review: Review) -> Decimal:
+    """TTC of the lines the guarantee does not cover, net of the quote's discount."""
+    work = [line for line in review.lines if not line.is_discount]
+    quoted_work = sum((line.quoted_total_ht for line in work), ZERO)
+    discount = sum((line.quoted_total_ht for line in review.lines if line.is_discount), ZERO)
+    net = ONE + discount / quoted_work if quoted_work > 0 else ONE
+    return cents(sum((line.quoted_total_ht * (ONE + line.vat_rate) for line in work if not line.covered), ZERO) * net)
+
+
+def price_variance_ttc(review: Review) -> Decimal | None:
+    """The part of the variance that comes from prices above the grid (exclusions left out)."""
+    return None if review.variance_ttc is None else review.variance_ttc - excluded_ttc(review)
+
+
+def accepted_ttc(review: Review) -> Decimal:
+    """The quoted TTC less the work the guarantee does not cover: what an accepted quote pays."""
+    return review.quoted_ttc - excluded_ttc(review)
+
+
+def apply_override(
+    review: Review,
+    line_index: int,
+    settings: Settings,
+    *,
+    by: str,
+    reason: str,
+    amount: Decimal | None = None,
+    covered: bool | None = None,
+    grid_item: tuple[str, str, Decimal | None, Decimal | None] | None = None,
+) -> Review:
+    """A reviewer's correction of one line; totals are recomputed, the dossier stays with the reviewer.
+
+    ``grid_item`` is (id, label, reference unit price, reference total) of the item the reviewer chose;
+    the line is then revised to that reference unless ``amount`` says otherwise.
+    """
+    _require_open(review, "override")
+    if not reason.strip():
+        raise StateError("an override needs a reason")
+    lines = [replace(line, flags=list(line.flags)) for line in review.lines]
+    by_index = {line.index: line for line in lines}
+    if line_index not in by_index:
+        raise StateError(f"dossier {review.dossier_ref} has no line {line_index} (lines: {sorted(by_index)})")
+    if amount is None and covered is None and grid_item is None:
+        raise StateError("nothing to override: give an item, an amount or the coverage")
+    line = by_index[line_index]
+    before = line.to_contract()
+    if grid_item is not None:
+        item_id, label, unit_price, total = grid_item
+        line.grid_item, line.grid_label, line.match_score = item_id, label, 1.0
+        line.reference_unit_price_ht, line.reference_total_ht = unit_price, total
+        line.flags = [f for f in line.flags if f.code != "UNMATCHED_LINE"]
+        if total is not None:
+            line.revised_total_ht = min(line.quoted_total_ht, cents(total))
+    if covered is not None:
+        line.covered = covered
+        line.flags = [f for f in line.flags if f.code != "NOT_COVERED"]
+        if not covered:
+            line.revised_total_ht = ZERO
+        elif line.revised_total_ht == ZERO:
+            line.revised_total_ht = line.quoted_total_ht
+    if amount is not None:
+        if amount < 0:
+            raise StateError("the revised amount of a line cannot be negative")
+        line.revised_total_ht = cents(amount)
+    # The reviewer has looked at the line: the doubts that sent it to a human are settled.
+    line.flags = [f for f in line.flags if f.code not in NEEDS_HUMAN]
+    after = line.to_contract()
+    line.flags.append(Flag(
+        "REVIEWER_OVERRIDE",
+        f"Ligne corrigée par {by} : {reason}",
+        {"by": by, "reason": reason,
+         "before": {k: before[k] for k in ("grid_item", "revised_total_ht", "covered")},
+         "after": {k: after[k] for k in ("grid_item", "revised_total_ht", "covered")}},
+    ))
+    settled = settle(replace(review, lines=lines, flags=[f for f in review.flags if f.code not in NEEDS_HUMAN]), settings)
+    # After a reviewer's hand the robot no longer closes: the reviewer does, with a motive.
+    return replace(settled, status=TO_REVIEW, motive=None, indemnity=None, decided_by="reviewer")
+
+
+def close(review: Review, motive: str) -> Review:
+    """A reviewer closes the dossier with one of ``MOTIVES``; the indemnity follows the motive."""
+    _require_open(review, "close")
+    if motive not in MOTIVES:
+        raise StateError(f"unknown motive {motive!r}; allowed: " + "; ".join(MOTIVES))
+    if motive == MOTIVE_REVISED and review.revised_ttc is None:
+        raise StateError("'Clos - Montant indemnisation révisé' needs a revised amount; this dossier has none")
+    return replace(review, status=CLOSED, motive=motive, decided_by="reviewer", indemnity=closing_indemnity(review, motive))
+
+
+def closing_indemnity(review: Review, motive: str) -> Decimal | None:
+    if motive in (MOTIVE_ECO, MOTIVE_FALSE_ALARM):
+        return _payable(accepted_ttc(review), review)
+    if motive == MOTIVE_REVISED:
+        return _payable(review.revised_ttc, review)
+    if motive == MOTIVE_OUT_OF_SCOPE:
+        return None  # settled outside this desk (expert appraisal)
+    return ZERO  # repaired in kind, refused, unreachable, document error: nothing to pay
+
+
+def reopen(review: Review) -> Review:
+    if not review.is_terminal:
+        raise StateError(f"dossier {review.dossier_ref} is not closed (status {review.status}); nothing to reopen")
+    return replace(review, status=TO_REVIEW, motive=None, indemnity=None, decided_by="reviewer")
+
+
+def _overridden(line: LineReview) -> bool:
+    return any(flag.code == "REVIEWER_OVERRIDE" for flag in line.flags)
+
+
+def _require_open(review: Review, action: str) -> None:
+    if review.is_terminal:
+        raise StateError(
+            f"dossier {review.dossier_ref} is closed (status {review.status}); reopen it before you {action} it"
+        )
+
+
+def _payable(ttc: Decimal | None, review: Review) -> Decimal | None:
+    if ttc is None:
+        return None
+    return max(ZERO, cents(ttc - (review.deductible or ZERO)))
+
+
+def _review_line(
+    priced: PricedLineLike,
+    guarantee: str,
+    postcode: str | None,
+    quote_rate: Decimal,
+    extraction: Extraction,
+    grid: GridLike,
+    settings: Settings,
+) -> LineReview:
+    line = priced.line
+    item = priced.match.item
+    trade = line.trade or (item.trade if item is not None else None) or priced.match.trade
+    review = LineReview(
+        index=priced.index,
+        description=line.description,
+        quoted_total_ht=cents(line.total_ht),
+        revised_total_ht=cents(line.total_ht),
+        vat_rate=line.vat_rate if line.vat_rate is not None else quote_rate,
+        trade=trade,
+        quantity=line.quantity,
+        unit=line.unit,
+        grid_item=item.id if item is not None else None,
+        grid_label=item.label if item is not None else None,
+        match_score=priced.match.score if item is not None else None,
+        reference_unit_price_ht=_cents_or_none(priced.reference_unit_price_ht),
+        reference_total_ht=_cents_or_none(priced.reference_total_ht),
+    )
+    flags = review.flags
+    if review.is_discount:
+        return review
+    flags.extend(_line_checks(line, item, trade, postcode, extraction, grid, settings))
+    supply_id = getattr(priced, "supply_id", None)  # set by the pricer only for a supplied product
+    if supply_id and line.unit_price_ht is not None:
+        flags.extend(_supply_gap(line, grid.supply_price(supply_id).public_price_ht, settings))
+
+    # Cover is judged on the item, else the trade; a line with neither is unknown work, not uncovered work.
+    if (item is not None or trade is not None) and not grid.covers(guarantee, review.grid_item, trade):
+        review.covered = False
+        review.revised_total_ht = ZERO
+        flags.append(Flag(
+            "NOT_COVERED",
+            f"Travaux non couverts par la garantie {guarantee} : ligne ramenée à 0.",
+            {"guarantee": guarantee, "trade": trade, "quoted_total_ht": money_json(review.quoted_total_ht)},
+        ))
+        return review
+    if item is None:
+        flags.append(Flag(
+            "UNMATCHED_LINE",
+            "Aucun article du barème ne correspond à cette ligne : prix à vérifier.",
+            {"quoted_total_ht": money_json(review.quoted_total_ht), "best_score": priced.match.score},
+        ))
+        return review
+    reference = review.reference_total_ht
+    high_total = _band_high_total(priced)
+    if reference is not None and high_total is not None and review.quoted_total_ht > high_total:
+        review.revised_total_ht = min(review.quoted_total_ht, reference)
+        flags.append(Flag(
+            "PRICE_ABOVE_GRID",
+            f"Prix au-dessus de la fourchette du barème ({high_total} € HT max) : ramené à la référence {reference} € HT.",
+            {"quoted_total_ht": money_json(review.quoted_total_ht), "reference_total_ht": money_json(reference),
+             "band_high_total_ht": money_json(high_total),
+             "cut_ht": money_json(review.quoted_total_ht - review.revised_total_ht)},
+        ))
+    return review
+
+
+def _line_checks(line, item, trade, postcode, extraction, grid, settings) -> list[Flag]:
+    flags: list[Flag] = []
+    measured = line.unit in MEASURED_UNITS or (item is not None and item.unit in MEASURED_UNITS)
+    if measured and not line.quantity:
+        flags.append(Flag(
+            "MISSING_QUANTITY",
+            "Travaux au m², ml ou m³ sans quantité : métré à demander.",
+            {"unit": line.unit or item.unit, "quantity": number_json(line.quantity)},
+        ))
+    if line.quantity is not None and line.unit_price_ht is not None:
+        computed = cents(line.quantity * line.unit_price_ht)
+        if abs(computed - line.total_ht) > settings.arithmetic_tolerance:
+            flags.append(Flag(
+                "ARITHMETIC_MISMATCH",
+                f"Quantité × prix unitaire = {computed} € HT, la ligne indique {cents(line.total_ht)} € HT.",
+                {"quantity": number_json(line.quantity), "unit_price_ht": money_json(line.unit_price_ht),
+                 "computed_ht": money_json(computed), "total_ht": money_json(line.total_ht)},
+            ))
+    if line.vat_rate is not None:
+        reason = _vat_doubt(line, extraction)
+        if reason:
+            flags.append(Flag("VAT_RATE_SUSPECT", reason, {"vat_rate": number_json(line.vat_rate)}))
+    if Decimal(str(line.confidence)) < settings.min_ocr_confidence:
+        flags.append(Flag(
+            "LOW_OCR_CONFIDENCE",
+            "Ligne lue avec une confiance faible : vérifier sur l'original.",
+            {"confidence": round(line.confidence, 3), "threshold": number_json(settings.min_ocr_confidence)},
+        ))
+    lump_sum = line.unit == "forfait" or (line.unit is None and line.quantity is None)
+    if item is not None and item.kind == "labour" and lump_sum and trade:
+        minimum = grid.minimum_billing(trade, postcode)
+        if minimum is not None and cents(line.total_ht) > minimum:
+            flags.append(Flag(
+                "LABOUR_ABOVE_MINIMUM",
+                f"Main d'œuvre au forfait ({cents(line.total_ht)} € HT) au-dessus du minimum de facturation "
+                f"de la zone ({minimum} € HT) : détail des heures à demander si besoin.",
+                {"quoted_total_ht": money_json(line.total_ht), "minimum_billing_ht": money_json(minimum)},
+            ))
+    return flags
+
+
+def _supply_gap(line: LineItem, catalogue: Decimal, settings: Settings) -> list[Flag]:
+    gap_unit = line.unit_price_ht - catalogue
+    gap_total = cents(gap_unit * (line.quantity if line.quantity is not None else ONE))
+    ratio = gap_unit / catalogue
+    if ratio > settings.supply_gap_ratio and gap_total > settings.supply_gap_amount:
+        return [Flag(
+            "SUPPLY_PRICE_GAP",
+            f"Fourniture à {cents(line.unit_price_ht)} € HT pour {cents(catalogue)} € HT au catalogue "
+            f"(+{(ratio * 100).quantize(Decimal('1'))} %, {gap_total} € HT d'écart) : demander la facture d'achat.",
+            {"unit_price_ht": money_json(line.unit_price_ht), "catalogue_unit_price_ht": money_json(catalogue),
+             "gap_ratio": float(round(ratio, 4)), "gap_ht": money_json(gap_total),
+             "threshold_ratio": float(settings.supply_gap_ratio), "threshold_ht": money_json(settings.supply_gap_amount)},
+        )]
+    return []
+
+
+def _vat_doubt(line: LineItem, extraction: Extraction) -> str | None:
+    rate = line.vat_rate
+    if rate == ZERO and extraction.totals.tva == ZERO:
+        return None  # supplier under the VAT exemption scheme (art. 293 B du CGI)
+    if rate not in STANDARD_VAT_RATES:
+        return f"Taux de TVA de {_percent(rate)} % : seuls 20 %, 10 % et 5,5 % s'appliquent aux travaux."
+    text = _plain(line.description)
+    if rate == Decimal("0.055") and not any(word in text for word in _ENERGY_WORDS):
+        return "TVA à 5,5 % sur des travaux qui ne relèvent pas de la rénovation énergétique."
+    if rate == Decimal("0.10") and any(word in text for word in _TWENTY_PERCENT_WORDS):
+        return "TVA à 10 % sur une fourniture seule ou une construction neuve (20 % attendu)."
+    return None
+
+
+def _arithmetic_flags(extraction: Extraction, settings: Settings) -> list[Flag]:
+    flags = []
+    totals = extraction.totals
+    tolerance = settings.arithmetic_tolerance
+    lines_ht = cents(sum((line.total_ht for line in extraction.lines), ZERO))
+    if extraction.lines and abs(lines_ht - totals.ht) > tolerance:
+        flags.append(Flag(
+            "ARITHMETIC_MISMATCH",
+            f"La somme des lignes ({lines_ht} € HT) ne fait pas le total HT du devis ({cents(totals.ht)} €).",
+            {"sum_lines_ht": money_json(lines_ht), "total_ht": money_json(totals.ht)},
+        ))
+    if abs(totals.ht + totals.tva - totals.ttc) > tolerance:
+        flags.append(Flag(
+            "ARITHMETIC_MISMATCH",
+            f"HT + TVA = {cents(totals.ht + totals.tva)} €, le devis indique {cents(totals.ttc)} € TTC.",
+            {"ht": money_json(totals.ht), "tva": money_json(totals.tva), "ttc": money_json(totals.ttc)},
+        ))
+    return flags
+
+
+def _scope_flag(quoted_ttc: Decimal, settings: Settings) -> Flag | None:
+    figures = {"quoted_ttc": money_json(quoted_ttc), "scope_min_ttc": money_json(settings.scope_min_ttc),
+               "scope_max_ttc": money_json(settings.scope_max_ttc)}
+    if quoted_ttc < settings.scope_min_ttc:
+        return Flag("OUT_OF_SCOPE_LOW",
+                    f"Devis de {quoted_ttc} € TTC, sous le seuil de {cents(settings.scope_min_ttc)} € : hors périmètre.",
+                    figures)
+    if quoted_ttc > settings.scope_max_ttc:
+        return Flag("OUT_OF_SCOPE_HIGH",
+                    f"Devis de {quoted_ttc} € TTC, au-dessus de {cents(settings.scope_max_ttc)} € : hors périmètre "
+                    "(expertise).", figures)
+    return None
+
+
+def _scale_discounts(lines: list[LineReview]) -> None:
+    """A discount line keeps its share of the work: revised in proportion to the revised lines."""
+    work = [line for line in lines if not line.is_discount]
+    quoted = sum((line.quoted_total_ht for line in work), ZERO)
+    revised = sum((line.revised_total_ht for line in work), ZERO)
+    if quoted <= 0:
+        return
+    for line in lines:
+        if line.is_discount:
+            line.revised_total_ht = cents(line.quoted_total_ht * revised / quoted)
+
+
+def _unrevised(lines: list[LineReview], keep_flags: bool = False) -> list[LineReview]:
+    """Lines shown for information when no revision is made: revised = quoted."""
+    return [
+        replace(line, revised_total_ht=line.quoted_total_ht, covered=True, flags=line.flags if keep_flags else [])
+        for line in lines
+    ]
+
+
+def _band_high_total(priced: PricedLineLike) -> Decimal | None:
+    """The band's high end for the whole line, in proportion to the reference total the pricer computed."""
+    unit, total, high = priced.reference_unit_price_ht, priced.reference_total_ht, priced.band_high_ht
+    if total is None:
+        return None
+    if high is None or not unit:
+        return cents(total)
+    return cents(total * high / unit)
+
+
+def _quote_vat_rate(extraction: Extraction) -> Decimal:
+    if extraction.totals.ht > 0 and extraction.totals.tva >= 0:
+        return (extraction.totals.tva / extraction.totals.ht).quantize(Decimal("0.0001"))
+    return DEFAULT_VAT_RATE
+
+
+def _ttc_of_lines(lines: list[LineReview]) -> Decimal:
+    return cents(sum((line.quoted_total_ht * (ONE + line.vat_rate) for line in lines), ZERO))
+
+
+def _cents_or_none(value: Decimal | None) -> Decimal | None:
+    return None if value is None else cents(value)
+
+
+def _dec(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _flag_from_contract(data: dict) -> Flag:
+    return Flag(data["code"], data["message"], dict(data.get("figures") or {}))
+
+
+def _plain(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _percent(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f}".replace(".", ",")

@@ -1,0 +1,9 @@
+"""Alembic environment: run by ``store.open_store`` with the connection it opened."""
+from alembic import context
+
+from store.models import Base
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()
