@@ -17,49 +17,23 @@ import statistics
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline.decide import REN_PROPOSED, TO_REVIEW, decide  # noqa: E402
-from pipeline.models import Dossier, Extraction, LineItem, cents  # noqa: E402
+from pipeline.models import Dossier, Extraction, cents  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
-from pricing.grid import Grid, load_grid  # noqa: E402
-from pricing.matching import Match, Matcher  # noqa: E402
+from pricing.grid import load_grid  # noqa: E402
+from pricing.matching import Matcher  # noqa: E402
+from pricing.price import price_lines  # noqa: E402
 
 CLAIM_TO_GUARANTEE = {
     "degat_eaux": "degats_des_eaux", "tempete": "tempete_grele_neige", "bris_glace": "bris_de_glace",
     "effraction": "vol_vandalisme", "incendie": "incendie",
 }
 EXCESS_THRESHOLD = Decimal("200")
-
-
-@dataclass(frozen=True)
-class PricedLine:
-    index: int
-    line: LineItem
-    match: Match
-    reference_unit_price_ht: Decimal | None
-    reference_total_ht: Decimal | None
-    band_low_ht: Decimal | None
-    band_high_ht: Decimal | None
-
-
-def price_lines(extraction: Extraction, matcher: Matcher, grid: Grid) -> list[PricedLine]:
-    """Grid price x zone coefficient x quantity (1 for a lump sum printed without one)."""
-    matches = matcher.match_many([(line.description, line.unit) for line in extraction.lines])
-    priced = []
-    for index, (line, match) in enumerate(zip(extraction.lines, matches)):
-        unit_price = total = low = high = None
-        if match.item is not None:
-            unit_price = grid.reference_unit_price(match.item.id, extraction.site_postcode)
-            low, high = grid.band(match.item.id, extraction.site_postcode)
-            quantity = line.quantity if line.quantity else (Decimal(1) if match.item.unit not in ("m2", "ml", "m3") else None)
-            total = None if quantity is None else cents(unit_price * quantity)
-        priced.append(PricedLine(index, line, match, unit_price, total, low, high))
-    return priced
 
 
 def market_ttc(truth: dict) -> Decimal:
@@ -94,10 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             from extractors import extract_document
             extraction = extract_document(args.corpus / truth["file"], doc_id=truth["doc_id"])
-        priced = price_lines(extraction, matcher, grid)
         dossier = Dossier(truth["doc_id"], dt.date(2025, 1, 15), Decimal("150"),
                           CLAIM_TO_GUARANTEE.get(truth.get("claim") or "", "degats_des_eaux"),
                           postcode=truth.get("site_postcode"))
+        priced = price_lines(extraction, grid, matcher, dossier.postcode)
         before_decide = time.perf_counter()
         review = decide(extraction, priced, dossier, grid.version, settings, grid=grid)
         finished = time.perf_counter()

@@ -105,7 +105,7 @@ class PricedLineLike(Protocol):
     match: MatchLike
     reference_unit_price_ht: Decimal | None
     reference_total_ht: Decimal | None
-    band_high_ht: Decimal | None
+    high_unit_ht: Decimal | None
 
 
 class SupplyLike(Protocol):
@@ -659,7 +659,7 @@ def _unrevised(lines: list[LineReview], keep_flags: bool = False) -> list[LineRe
 
 def _band_high_total(priced: PricedLineLike) -> Decimal | None:
     """The band's high end for the whole line, in proportion to the reference total the pricer computed."""
-    unit, total, high = priced.reference_unit_price_ht, priced.reference_total_ht, priced.band_high_ht
+    unit, total, high = priced.reference_unit_price_ht, priced.reference_total_ht, priced.high_unit_ht
     if total is None:
         return None
     if high is None or not unit:

@@ -33,8 +33,8 @@ class Priced:
     match: Match
     reference_unit_price_ht: Decimal | None
     reference_total_ht: Decimal | None
-    band_low_ht: Decimal | None
-    band_high_ht: Decimal | None
+    low_unit_ht: Decimal | None
+    high_unit_ht: Decimal | None
     supply_id: str | None = None
 
 

@@ -1,0 +1,398 @@
+"""Match a quote line's designation to a grid item.
+
+A designation is normalised (case, accents, artisans' abbreviations such as ``F&P``,
+``fourn. et pose``, ``dépose/repose``, ``M.O.``, ``BA13``, ``m²``), split into words,
+lemmatised with spaCy's ``fr_core_news_sm`` (lemmas are cached per word, so the model only
+runs on words it has not seen) and mapped onto shared concepts (``poser`` → ``pose``...).
+Each grid item is indexed by the same analysis of its label and phrasings.
+
+The score of an item mixes how much of the designation's (IDF-weighted) words the item
+knows with how well the best single phrasing of the item covers the designation, then
+adjusts for unit compatibility. Below ``threshold`` the line is unmatched (``item=None``):
+it is never forced onto the nearest item.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from pricing.grid import Grid, GridItem
+
+SPACY_MODEL = "fr_core_news_sm"
+DEFAULT_THRESHOLD = 0.5
+_SHORTLIST = 16
+_ANALYSIS_CACHE_LIMIT = 200_000
+_UNKNOWN_FACTOR = 0.8
+_HEAD_BOOST = 1.5
+
+# Phrase-level rewrites on lower-case ASCII text, applied in order. Multi-word notions become
+# one token so that "papier peint" never matches "peinture" by accident.
+_REWRITES: list[tuple[re.Pattern, str]] = [(re.compile(p), r) for p, r in [
+    (r"\bf\s*(?:&|\+|/|et)\s*p\b\.?", " fourniture pose "),
+    (r"\bfourn?(?:i|it|iture)?s?\.?\s*(?:&|\+|/|et|-)\s*pos(?:e|ee|es|ees|é)?\b\.?", " fourniture pose "),
+    (r"\bfourni(?:e|s|es)?\s+pose(?:e|s|es)?\b", " fourniture pose "),
+    (r"\bpose\s+et\s+fourniture\b", " fourniture pose "),
+    (r"\bd[eé]pose\s*(?:/|-|et)\s*repose\b", " depose repose "),
+    (r"\bd\s*/\s*r\b", " depose repose "),
+    (r"\bm\s*\.\s*o\s*\.?(?=\s|$)", " mainoeuvre "),
+    (r"\bmo\b", " mainoeuvre "),
+    (r"\bmain\s*d?\s*oeuvre\b", " mainoeuvre "),
+    (r"\bba\s*-?\s*13\b", " ba13 plaqueplatre "),
+    (r"\bplaques?\s+(?:de\s+)?platre\b", " plaqueplatre "),
+    (r"\bplaco(?:platre)?s?\b", " plaqueplatre "),
+    (r"\bpapiers?\s*-?\s*peints?\b", " papierpeint "),
+    (r"\btapisseries?\b", " papierpeint "),
+    (r"\bchauffe\s*-?\s*eaux?\b", " chauffeeau "),
+    (r"\bcumulus\b", " chauffeeau "),
+    (r"\bballons?\s+(?:d\s*)?(?:eau\s+chaude|ecs)\b", " chauffeeau "),
+    (r"\bvolets?\s+roulants?\b", " voletroulant "),
+    (r"\bdouble\s*-?\s*vitrages?\b", " doublevitrage "),
+    (r"\bvitrages?\s+isolants?\b", " doublevitrage "),
+    (r"\bd\s*\.?\s*v\s*\.?\s+(?=\d)", " doublevitrage "),
+    (r"\brech(?:erche)?s?\.?\s+(?:de\s+)?fuites?\b", " recherchefuite "),
+    (r"\bfin\s+de\s+(?:chantier|travaux)\b", " finchantier "),
+    (r"\bportes?\s*-?\s*fenetres?\b", " portefenetre "),
+    (r"\bblocs?\s*-?\s*portes?\b", " blocporte "),
+    (r"\bfaux\s*-?\s*plafonds?\b", " fauxplafond "),
+    (r"\bsous\s*-?\s*couches?\b", " souscouche "),
+    (r"\banti\s*-\s*|\banti\s+(?=[a-z]{4,})", "anti"),
+    (r"\bmise\s+en\s+peinture\b", " peinture "),
+    (r"\bmise\s+en\s+securite\b", " misesecurite "),
+    (r"\bmise\s+en\s+(?:decharge|dechetterie)\b", " decharge "),
+    (r"\bmise\s+hors\s+d\s*eau\b", " horseau "),
+    (r"\bgres\s*-?\s*ceram\w*\b", " grescerame "),
+    (r"\bdeshu\b", " deshumidificateur "),
+    (r"\bhydro\b", " hydrofuge "),
+    (r"\bdisj\b\.?", " disjoncteur "),
+    (r"\bdiff\b\.?", " differentiel "),
+    (r"\binter\b\.?", " interrupteur "),
+    (r"\bint\b\.?", " interieur "),
+    (r"\bext\b\.?", " exterieur "),
+    (r"\bdev\b\.?", " developpe "),
+    (r"\b(?:fft|forf)\b\.?", " forfait "),
+    (r"\by\s*/\s*c\b|\by\s*\.\s*c\b\.?|\bycompris\b", " y compris "),
+    (r"\bsdb\b", " salle bain "),
+    (r"\b(?:remp|rempl|remplt|rplt)\b\.?", " remplacement "),
+    (r"\belec\b\.?", " electrique "),
+    (r"\bevac\b\.?", " evacuation "),
+    (r"\bprot\b\.?", " protection "),
+    (r"\b(?:depl|deplt|dep)\b\.?", " deplacement "),
+    (r"\bpdt\b|\bpdts\b", " produit "),
+    (r"\bt\s*\.?\s*h\s*\.?\b", " tauxhoraire "),
+    (r"\btaux\s+horaire\b", " tauxhoraire "),
+    (r"\bheures?\b", " tauxhoraire "),
+    (r"\bm\s*[23]\b", " "),
+    (r"(\d)\s*(?:l|litres?|lts?)\b", r"\1 l"),
+    (r"(\d)\s*(?:mm|cm|m)\b", r"\1 "),
+]]
+
+# Trailing clauses listing what a price includes ("y compris ...", "suivant métré ...").
+_TAIL = re.compile(r"\b(?:y\s+compris|compris|comprenant|suivant\s+metre|selon\s+metre|suivant\s+devis|selon\s+devis)\b")
+
+_STOPWORDS = frozenset("""
+a au aux avec ce ces d de des du dans en et l la le les leur par pour sur sous un une y ou ou
+son sa ses se qui que tout toute tous toutes compris inclus incluant selon suivant metre
+contradictoire place existant existante existants existantes neuf neuve piece pieces principale
+couloir chambre salon sejour degagement palier etage rdc niveau appartement logement maison
+lot ens ensemble m ml mm cm l u h kg m2 m3 x n no nr num
+""".split())
+
+# spaCy lemma -> concept shared by nouns and verbs of the same work.
+_CONCEPTS = {
+    "poser": "pose", "posé": "pose", "posee": "pose", "deposer": "depose", "reposer": "repose",
+    "remplacer": "remplacement", "changer": "remplacement", "changement": "remplacement",
+    "peindre": "peinture", "peint": "peinture", "fournir": "fourniture", "nettoyer": "nettoyage",
+    "evacuer": "evacuation", "enlevement": "evacuation", "reparer": "reparation", "reprendre": "reprise",
+    "traiter": "traitement", "isoler": "isolation", "ouvrir": "ouverture", "proteger": "protection",
+    "refaire": "refection", "demolir": "demolition", "assecher": "assechement", "secher": "sechage",
+    "lessiver": "lessivage", "reboucher": "rebouchage", "poncer": "poncage", "installer": "installation",
+    "monter": "montage", "demonter": "demontage", "deplacer": "deplacement", "deboucher": "debouchage",
+    "bacher": "bachage", "bache": "bachage", "baches": "bachage", "desinfecter": "desinfection",
+    "raccorder": "raccordement", "ragreer": "ragreage", "vitrifier": "vitrification",
+    "casse": "brise", "casser": "brise", "cassee": "brise", "briser": "brise", "fele": "brise",
+    "tuyauterie": "tuyau", "canalisation": "tuyau", "conduite": "tuyau",
+    "menage": "nettoyage", "deshumidificateurs": "deshumidificateur", "assecheur": "deshumidificateur",
+    "assecheurs": "deshumidificateur", "meuble": "mobilier", "meubles": "mobilier",
+    "plombier": "plomberie", "electricien": "electricite", "electrique": "electricite",
+    "peintre": "peinture", "carreleur": "carrelage", "couvreur": "couverture", "macon": "maconnerie",
+    "menuisier": "menuiserie", "serrurier": "serrurerie", "vitrier": "vitrerie", "plaquiste": "platrerie",
+    "platrier": "platrerie", "vitre": "vitrage", "vitres": "vitrage", "verre": "vitrage", "glace": "vitrage",
+    "barillet": "cylindre", "canon": "cylindre", "humidimetre": "humidite", "humidimetrie": "humidite",
+    "hygrometrie": "humidite", "releve": "mesure", "releves": "mesure",
+}
+
+# Discounts, deposits and totals are not work ("Remise 5 %"), unlike "remise en état/en place".
+_NOT_WORK = re.compile(
+    r"^\W*(?:remise|rabais|escompte|ristourne|acompte|avoir|total|sous\s*-?\s*total|report|a\s+reporter"
+    r"|tva|net\s+a\s+payer|montant)\b(?!\s+(?:en|a|au|de\s+la|du)\b)"
+)
+_TOKEN = re.compile(r"[a-z0-9]+")
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def ascii_fold(text: str) -> str:
+    """Lower-case, accents removed, ligatures and superscripts spelled out."""
+    text = text.lower().replace("œ", "oe").replace("æ", "ae").replace("²", "2").replace("³", "3")
+    text = re.sub(r"[øØ⌀]", " diam ", text)
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def normalise(text: str) -> str:
+    """The designation as lower-case ASCII with abbreviations expanded (no lemmatisation)."""
+    text = ascii_fold(text)
+    text = re.sub(r"[’'`´]", " ", text)
+    for pattern, replacement in _REWRITES:
+        text = pattern.sub(replacement, text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@dataclass(frozen=True)
+class Match:
+    """Best grid item for a designation; ``item`` is None when nothing matches well enough."""
+
+    item: GridItem | None
+    score: float
+    trade: str | None
+    alternatives: tuple[tuple[str, float], ...] = field(default=())
+
+    @property
+    def item_id(self) -> str | None:
+        return self.item.id if self.item else None
+
+
+def _plausible_lemma(token: str, lemma: str) -> str:
+    """spaCy's lemma unless it is a known failure on accent-less text ("peinture" → "peintur")."""
+    lemma = ascii_fold(lemma)
+    if token.endswith("ment") or len(lemma) < 4 or (token == lemma + "e" and lemma[-1] not in "lnst"):
+        return token
+    return lemma
+
+
+class Lemmatizer:
+    """spaCy lemmas with a per-word cache: the model only sees lines with unseen words."""
+
+    def __init__(self, model: str = SPACY_MODEL) -> None:
+        import spacy
+
+        self._nlp = spacy.load(model, disable=["parser", "ner", "senter"])
+        self._cache: dict[str, str] = {}
+
+    def lemmas(self, lines: list[list[str]]) -> list[list[str]]:
+        # Send spaCy only enough lines to see each unseen word once (in context).
+        scheduled: set[str] = set()
+        pending = []
+        for tokens in lines:
+            unseen = {t for t in tokens if t not in self._cache and t not in scheduled}
+            if unseen:
+                scheduled |= unseen
+                pending.append(tokens)
+        for tokens, doc in zip(pending, self._nlp.pipe(" ".join(t) for t in pending)):
+            if [t.text for t in doc] != tokens:  # spaCy split differently: take words one by one
+                for token in tokens:
+                    if token not in self._cache:
+                        self._cache[token] = _plausible_lemma(token, self._nlp(token)[0].lemma_)
+                continue
+            for token, spacy_token in zip(tokens, doc):
+                self._cache.setdefault(token, _plausible_lemma(token, spacy_token.lemma_))
+        return [[self._cache[t] for t in tokens] for tokens in lines]
+
+
+class Matcher:
+    """Index of a grid's items; build once and reuse (loading spaCy takes seconds)."""
+
+    def __init__(self, grid: Grid, threshold: float = DEFAULT_THRESHOLD, lemmatizer: Lemmatizer | None = None) -> None:
+        self.grid = grid
+        self.threshold = threshold
+        self._lemmatizer = lemmatizer or Lemmatizer()
+        self._analysis: dict[str, tuple[str, ...]] = {}
+        self._corrections: dict[str, str | None] = {}
+        items = list(grid.items.values())
+        phrase_texts = [[it.label, *it.keywords] for it in items]
+        analysed = self._analyse_many([p for texts in phrase_texts for p in texts], keep_tail=True)
+        position = 0
+        bags: dict[str, frozenset[str]] = {}
+        raw_phrases: dict[str, list[frozenset[str]]] = {}
+        for it, texts in zip(items, phrase_texts):
+            phrases = [frozenset(analysed[position + k]) for k in range(len(texts))]
+            position += len(texts)
+            raw_phrases[it.id] = [p for p in phrases if p]
+            bags[it.id] = frozenset().union(*phrases)
+        document_frequency: dict[str, int] = defaultdict(int)
+        for bag in bags.values():
+            for token in bag:
+                document_frequency[token] += 1
+        n = len(items)
+        self._idf = {t: math.log(1 + n / df) for t, df in document_frequency.items()}
+        self._unknown_weight = math.log(1 + n / 2) * _UNKNOWN_FACTOR
+        self._vocabulary = sorted(self._idf)
+        self._bags = bags
+        # Per item: each word -> the phrasings containing it, and each phrasing's IDF weight.
+        self._token_phrases: dict[str, dict[str, list[int]]] = {}
+        self._phrase_weights: dict[str, list[float]] = {}
+        for item_id, phrases in raw_phrases.items():
+            index: dict[str, list[int]] = defaultdict(list)
+            for k, phrase in enumerate(phrases):
+                for token in phrase:
+                    index[token].append(k)
+            self._token_phrases[item_id] = dict(index)
+            self._phrase_weights[item_id] = [sum(self._idf[t] for t in p) for p in phrases]
+        self._postings: dict[str, list[str]] = defaultdict(list)
+        for item_id, bag in bags.items():
+            for token in bag:
+                self._postings[token].append(item_id)
+        self._trade_share: dict[str, dict[str, float]] = {}
+        for token, ids in self._postings.items():
+            shares: dict[str, float] = defaultdict(float)
+            for item_id in ids:
+                shares[grid.items[item_id].trade] += 1 / len(ids)
+            self._trade_share[token] = dict(shares)
+
+    # -- analysis ----------------------------------------------------------------------
+    def _tokens(self, text: str, keep_tail: bool) -> list[str]:
+        text = normalise(text)
+        if not keep_tail:
+            head = _TAIL.split(text, maxsplit=1)[0]
+            if any(t not in _STOPWORDS for t in _TOKEN.findall(head)):
+                text = head
+        return [t for t in _TOKEN.findall(text) if t not in _STOPWORDS]
+
+    def _analyse_many(self, texts: list[str], keep_tail: bool = False) -> list[tuple[str, ...]]:
+        token_lists = [self._tokens(t, keep_tail) for t in texts]
+        words = [[t for t in tokens if not _HAS_DIGIT.search(t)] for tokens in token_lists]
+        lemma_lists = iter(self._lemmatizer.lemmas(words))
+        result = []
+        for tokens in token_lists:
+            lemmas = iter(next(lemma_lists))
+            out = []
+            for token in tokens:
+                lemma = token if _HAS_DIGIT.search(token) else ascii_fold(next(lemmas))
+                lemma = _CONCEPTS.get(lemma, _CONCEPTS.get(token, lemma))
+                if lemma and lemma not in _STOPWORDS:
+                    out.append(lemma)
+            result.append(tuple(dict.fromkeys(out)))
+        return result
+
+    def _correct(self, token: str) -> str | None:
+        """Map a word unknown to the grid onto a grid word: plural, then spelling (typos)."""
+        if token in self._corrections:
+            return self._corrections[token]
+        found = None
+        if token.endswith(("s", "x")) and token[:-1] in self._idf:
+            found = token[:-1]
+        elif len(token) >= 5 and not _HAS_DIGIT.search(token):
+            best = process.extractOne(token, self._vocabulary, scorer=fuzz.ratio, score_cutoff=85)
+            if best is not None and best[0][0] == token[0] and abs(len(best[0]) - len(token)) <= 2:
+                found = best[0]
+        self._corrections[token] = found
+        return found
+
+    def _query(self, text: str) -> tuple[dict[str, float], str | None]:
+        """IDF weights of the designation's words, and its first known word (the head)."""
+        weights: dict[str, float] = {}
+        head = None
+        for token in self._analysis[text]:
+            has_digit = bool(_HAS_DIGIT.search(token))
+            known = token if token in self._idf else self._correct(token)
+            if known is not None:
+                # Sizes and references ("200", "45x45") refine a match but never make one.
+                weights[known] = self._idf[known] * (0.3 if has_digit else 1.0)
+                if head is None and not has_digit:
+                    head = known
+            elif not has_digit:  # unknown words count against the match; unknown numbers do not
+                weights[token] = self._unknown_weight
+        return weights, head
+
+    # -- scoring -----------------------------------------------------------------------
+    def _score(self, item_id: str, query: dict[str, float], total: float, unit: str | None) -> float:
+        phrases_of = self._token_phrases[item_id]
+        weights = self._phrase_weights[item_id]
+        matched = [0.0] * len(weights)
+        covered = 0.0
+        for token, weight in query.items():
+            phrase_indexes = phrases_of.get(token)
+            if phrase_indexes is not None:
+                covered += weight
+                for k in phrase_indexes:
+                    matched[k] += weight
+        best_phrase = 0.0
+        for m, phrase_weight in zip(matched, weights):
+            if m:
+                recall, precision = m / total, m / phrase_weight
+                best_phrase = max(best_phrase, 2 * recall * precision / (recall + precision))
+        score = 0.5 * covered / total + 0.5 * best_phrase
+        item_unit = self.grid.items[item_id].unit
+        if unit and unit != item_unit:
+            score -= 0.03 if {unit, item_unit} <= {"u", "forfait"} else 0.12
+        elif unit:
+            score += 0.03
+        return max(0.0, min(1.0, score))
+
+    def _trade_guess(self, query: dict[str, float]) -> str | None:
+        """Trade of an unmatched line from its words' trades, when they clearly agree."""
+        votes: dict[str, float] = defaultdict(float)
+        known = 0.0
+        for token, weight in query.items():
+            for trade, share in self._trade_share.get(token, {}).items():
+                votes[trade] += weight * share
+            if token in self._trade_share:
+                known += weight
+        if not votes or known < 0.34 * sum(query.values()):
+            return None
+        trade, best = max(votes.items(), key=lambda kv: kv[1])
+        return trade if best >= 0.6 * sum(votes.values()) else None
+
+    def _match_analysed(self, text: str, unit: str | None) -> Match:
+        query, head = self._query(text)
+        if head is None:
+            return Match(None, 0.0, None)
+        # Ranking favours the head word: artisans write the work first ("Peinture radiateur"
+        # is painting, not heating). Acceptance uses the plain weights, so a known first word
+        # alone cannot pull an out-of-grid line over the threshold.
+        ranking = dict(query)
+        ranking[head] *= _HEAD_BOOST
+        ranking_total = sum(ranking.values())
+        known: dict[str, float] = defaultdict(float)
+        for token, weight in ranking.items():
+            for item_id in self._postings.get(token, ()):
+                known[item_id] += weight
+        shortlist = sorted(known, key=known.__getitem__, reverse=True)[:_SHORTLIST]
+        ranked = sorted(((self._score(i, ranking, ranking_total, unit), i) for i in shortlist), reverse=True)
+        alternatives = tuple((i, round(s, 3)) for s, i in ranked[:3])
+        best_id = ranked[0][1]
+        score = round(self._score(best_id, query, sum(query.values()), unit), 4)
+        if score >= self.threshold:
+            item = self.grid.items[best_id]
+            return Match(item, score, item.trade, alternatives)
+        return Match(None, score, self._trade_guess(query), alternatives)
+
+    def match(self, description: str, unit: str | None = None) -> Match:
+        return self.match_many([(description, unit)])[0]
+
+    def match_many(self, pairs: list[tuple[str, str | None]]) -> list[Match]:
+        if len(self._analysis) > _ANALYSIS_CACHE_LIMIT:
+            self._analysis.clear()
+        new_texts = list(dict.fromkeys(d for d, _ in pairs if d not in self._analysis))
+        for text, tokens in zip(new_texts, self._analyse_many(new_texts)):
+            self._analysis[text] = tokens
+        return [
+            Match(None, 0.0, None) if _NOT_WORK.match(ascii_fold(d)) else self._match_analysed(d, _unit(u))
+            for d, u in pairs
+        ]
+
+
+@lru_cache(maxsize=64)
+def _unit(unit: str | None) -> str | None:
+    if not unit:
+        return None
+    folded = ascii_fold(unit).strip(" .")
+    aliases = {"m²": "m2", "m2": "m2", "ml": "ml", "m": "ml", "m3": "m3", "u": "u", "un": "u", "unite": "u",
+               "pce": "u", "piece": "u", "ens": "forfait", "fft": "forfait", "forfait": "forfait", "ff": "forfait",
+               "h": "h", "heure": "h", "hr": "h", "kg": "kg"}
+    return aliases.get(folded, folded)
