@@ -519,7 +519,7 @@ def _review_line(
         ))
         return review
     reference = review.reference_total_ht
-    high_total = _band_high_total(priced)
+    high_total = _band_high_total(priced, settings)
     if reference is not None and high_total is not None and review.quoted_total_ht > high_total:
         review.revised_total_ht = min(review.quoted_total_ht, reference)
         flags.append(Flag(
@@ -657,14 +657,15 @@ def _unrevised(lines: list[LineReview], keep_flags: bool = False) -> list[LineRe
     ]
 
 
-def _band_high_total(priced: PricedLineLike) -> Decimal | None:
-    """The band's high end for the whole line, in proportion to the reference total the pricer computed."""
+def _band_high_total(priced: PricedLineLike, settings: Settings) -> Decimal | None:
+    """The highest total not cut: the reference plus the price tolerance, capped by the grid band's high end."""
     unit, total, high = priced.reference_unit_price_ht, priced.reference_total_ht, priced.high_unit_ht
     if total is None:
         return None
+    tolerated = total * (ONE + settings.price_tolerance)
     if high is None or not unit:
-        return cents(total)
-    return cents(total * high / unit)
+        return cents(tolerated)
+    return cents(min(tolerated, total * high / unit))
 
 
 def _quote_vat_rate(extraction: Extraction) -> Decimal:

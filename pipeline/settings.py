@@ -28,6 +28,10 @@ class Settings:
     scope_max_ttc: Decimal = Decimal("6500")
     # A variance up to this amount (included) is accepted; above it a REN offer is made.
     variance_threshold_ttc: Decimal = Decimal("200")
+    # A line priced up to this ratio above the grid reference (and inside the grid's band) is not cut.
+    # The grid's low-high bands come from public guides (entry level to premium) and are too wide
+    # to serve as a tolerance on their own.
+    price_tolerance: Decimal = Decimal("0.20")
     # A supplied product is flagged when its price is over the catalogue by more than both.
     supply_gap_ratio: Decimal = Decimal("0.30")
     supply_gap_amount: Decimal = Decimal("100")

@@ -306,3 +306,12 @@ def test_settings_from_env_and_file(tmp_path):
     from pipeline.settings import SettingsError
     with pytest.raises(SettingsError, match="unknown setting"):
         Settings.load(environ={}).updated({"nope": 1})
+
+
+@pytest.mark.parametrize("quoted_unit, cut", [("1200.00", False), ("1200.01", True)])
+def test_a_wide_grid_band_does_not_widen_the_price_tolerance(quoted_unit, cut):
+    """Reference 1 000, band up to 2 000: the price tolerance (20 %) decides where cutting starts."""
+    paint = line(quoted_unit, qty=1, unit="m2", pu=quoted_unit, trade="peinture")
+    review = run(extraction([paint]), [priced(0, paint, PAINT, reference_unit="1000", high_unit="2000")])
+    assert review.lines[0].revised_total_ht == (D("1000.00") if cut else D(quoted_unit))
+    assert ("PRICE_ABOVE_GRID" in codes(review)) is cut
