@@ -1,15 +1,26 @@
 """The ``quote-review`` command: a thin layer over the pipeline stages and the Prefect flows."""
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import hashlib
 import json
 import sys
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
+from cli.dossier import dossier_app
 from cli.exit_codes import ExitCode
-from pipeline.errors import QuoteReviewError
+from cli.grid import grid_app
+from cli.render import euros, print_review
+from flows.runtime import configure_prefect, home
+from pipeline.errors import InvalidDossierError, OrchestrationError, QuoteReviewError
+from pipeline.models import Dossier
 
 app = typer.Typer(
     help="Review building-repair quotes sent after a home-insurance claim.",
@@ -19,6 +30,8 @@ app = typer.Typer(
 )
 server_app = typer.Typer(help="The long-lived local Prefect server that makes every command faster.", no_args_is_help=True)
 app.add_typer(server_app, name="server")
+app.add_typer(dossier_app, name="dossier")
+app.add_typer(grid_app, name="grid")
 
 out = Console()
 err = Console(stderr=True)
@@ -85,3 +98,171 @@ def server_status() -> None:
     healthy = is_healthy(url)
     out.print(f"{url}: {'up' if healthy else 'down'}")
     raise typer.Exit(0 if healthy else 1)
+
+
+def _dossier_from_options(ref: str, claim_date: str | None, postcode: str | None, guarantee: str, deductible: str,
+                          phone: str, email: str) -> Dossier:
+    try:
+        claim = dt.date.fromisoformat(claim_date) if claim_date else dt.date.today()
+        amount = Decimal(deductible.replace(",", "."))
+    except (ValueError, InvalidOperation) as exc:
+        raise InvalidDossierError(f"bad dossier field: {exc}") from exc
+    return Dossier(ref=ref, claim_date=claim, deductible=amount, guarantee=guarantee, phone=phone, email=email,
+                   postcode=postcode)
+
+
+def _run_flow(run):
+    """Run a flow with Prefect configured quietly; a Prefect failure becomes one clear line."""
+    mode = configure_prefect()
+    if mode == "ephemeral":
+        err.print("[dim]no local Prefect server: starting a temporary one (about 20 s); "
+                  "`quote-review server start` keeps one running[/dim]")
+    try:
+        return run()
+    except QuoteReviewError:
+        raise
+    except (OSError, RuntimeError) as exc:
+        raise OrchestrationError(f"the Prefect API could not run the flow: {exc}") from exc
+
+
+@app.command()
+def review(
+    file: Path = typer.Argument(..., help="The quote or invoice (PDF, JPG or PNG)."),
+    dossier: str = typer.Option(..., "--dossier", help="Dossier reference."),
+    postcode: str = typer.Option(None, help="Site postcode (département pricing); else the quote's."),
+    guarantee: str = typer.Option(..., help="degats_des_eaux, tempete_grele_neige, vol_vandalisme, bris_de_glace, incendie, catastrophe_naturelle."),
+    deductible: str = typer.Option(..., help="Franchise in euros."),
+    claim_date: str = typer.Option(None, help="Claim date YYYY-MM-DD (default today)."),
+    phone: str = typer.Option("000000000", help="Policyholder phone."),
+    email: str = typer.Option("inconnu", help="Policyholder email."),
+    output_format: str = typer.Option("table", "--format", help="table or json (schemas/review.schema.json)."),
+    db: str = typer.Option(None, "--db", envvar="QUOTE_REVIEW_DB", help="Database URL (default SQLite in var/)."),
+    grid: Path = typer.Option(None, "--grid", help="Price grid folder (default reference_prices/)."),
+) -> None:
+    """Review one quote for one dossier and print the verdict."""
+    try:
+        record = _dossier_from_options(dossier, claim_date, postcode, guarantee, deductible, phone, email)
+        from flows.review import review_quote
+
+        outcome = _run_flow(lambda: review_quote(str(file), record, db, str(grid) if grid else None, str(home())))
+    except QuoteReviewError as error:
+        fail(error)
+    if outcome.error:
+        fail(outcome.error)
+    if output_format == "json":
+        sys.stdout.write(json.dumps(outcome.review.to_contract(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        print_review(out, outcome.review, f"{file.name} — dossier {dossier}")
+
+
+SIDE_FILES = {".csv", ".json", ".md", ".txt"}
+
+
+def _batch_items(folder: Path, dossiers_csv: Path | None, defaults: dict) -> list[tuple[str, Dossier]]:
+    listed: dict[str, dict] = {}
+    if dossiers_csv:
+        with dossiers_csv.open(newline="", encoding="utf-8") as handle:
+            listed = {row["file"]: row for row in csv.DictReader(handle)}
+    items = []
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".") and p.suffix.lower() not in SIDE_FILES)
+    for path in files:
+        row = {**defaults, **{k: v for k, v in listed.get(path.name, {}).items() if v}}
+        ref = row.get("dossier_ref") or f"AUTO-{hashlib.sha1(path.name.encode()).hexdigest()[:8].upper()}"
+        items.append((str(path), _dossier_from_options(ref, row.get("claim_date"), row.get("postcode"), row["guarantee"],
+                                                       row["deductible"], row["phone"], row["email"])))
+    return items
+
+
+@app.command()
+def batch(
+    folder: Path = typer.Argument(..., exists=True, file_okay=False, help="Folder of quotes."),
+    dossiers: Path = typer.Option(None, "--dossiers", help="CSV: file,dossier_ref,claim_date,postcode,guarantee,deductible,phone,email."),
+    out_dir: Path = typer.Option(None, "--out", help="Write one review JSON per document here, and summary.csv."),
+    guarantee: str = typer.Option("degats_des_eaux", help="Default guarantee for files the CSV does not list."),
+    deductible: str = typer.Option("0", help="Default franchise."),
+    postcode: str = typer.Option(None, help="Default site postcode."),
+    db: str = typer.Option(None, "--db", envvar="QUOTE_REVIEW_DB", help="Database URL (default SQLite in var/)."),
+    grid: Path = typer.Option(None, "--grid", help="Price grid folder (default reference_prices/)."),
+    quiet: bool = typer.Option(False, "--quiet", help="Only the summary table, not each verdict."),
+) -> None:
+    """Review every file of a folder in one flow run; bad files are reported and the batch goes on."""
+    defaults = {"guarantee": guarantee, "deductible": deductible, "postcode": postcode, "phone": "000000000",
+                "email": "inconnu", "claim_date": None}
+    try:
+        items = _batch_items(folder, dossiers, defaults)
+        from flows.review import on_document_done, review_batch
+
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err, transient=True) as progress:
+            bar = progress.add_task("reviewing", total=len(items))
+            remove = on_document_done(lambda job: progress.update(bar, advance=1, description=Path(job.path).name))
+            try:
+                outcomes = _run_flow(lambda: review_batch(items, db, str(grid) if grid else None, str(home())))
+            finally:
+                remove()
+    except QuoteReviewError as error:
+        fail(error)
+    if out_dir:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    summary = Table(title=f"{len(outcomes)} documents", show_lines=False)
+    for column in ("file", "dossier", "status", "motive", "TTC devis", "TTC révisé", "indemnité"):
+        summary.add_column(column, overflow="fold")
+    rows = []
+    for outcome in outcomes:
+        name = outcome.source.name
+        if outcome.error:
+            err.print(f"[red]error[/red] {outcome.error.one_line()}", highlight=False, soft_wrap=True)
+            summary.add_row(name, outcome.dossier_ref, f"[red]{outcome.error.code}[/red]", outcome.error.message, "", "", "")
+            rows.append({"file": name, "dossier_ref": outcome.dossier_ref, "status": "error", "error_code": outcome.error.code,
+                         "error": outcome.error.message})
+            continue
+        contract = outcome.review.to_contract()
+        if not quiet:
+            print_review(out, outcome.review, f"{name} — dossier {outcome.dossier_ref}")
+        summary.add_row(name, outcome.dossier_ref, contract["status"], contract.get("motive") or "",
+                        euros(contract["quoted_ttc"]), euros(contract["revised_ttc"]), euros(contract["indemnity"]))
+        rows.append({"file": name, "dossier_ref": outcome.dossier_ref, "status": contract["status"],
+                     "motive": contract.get("motive") or "", "quoted_ttc": contract["quoted_ttc"],
+                     "revised_ttc": contract["revised_ttc"], "variance_ttc": contract["variance_ttc"],
+                     "indemnity": contract["indemnity"], "flags": " ".join(f["code"] for f in contract["flags"])})
+        if out_dir:
+            (out_dir / f"{contract['doc_id']}.json").write_text(json.dumps(contract, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    out.print(summary)
+    if out_dir:
+        with (out_dir / "summary.csv").open("w", newline="", encoding="utf-8") as handle:
+            fields = ["file", "dossier_ref", "status", "motive", "quoted_ttc", "revised_ttc", "variance_ttc", "indemnity",
+                      "flags", "error_code", "error"]
+            writer = csv.DictWriter(handle, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(rows)
+        out.print(f"summary written to {out_dir / 'summary.csv'}")
+    raise typer.Exit(int(ExitCode.BAD_INPUT if any(o.error for o in outcomes) else ExitCode.OK))
+
+
+@app.command()
+def reprocess(
+    db: str = typer.Option(None, "--db", envvar="QUOTE_REVIEW_DB", help="Database URL (default SQLite in var/)."),
+    grid: Path = typer.Option(None, "--grid", help="Price grid folder (default reference_prices/)."),
+    serve: bool = typer.Option(False, "--serve", help="Stay running and reprocess on the --cron schedule."),
+    cron: str = typer.Option("0 2 * * *", help="Schedule for --serve (cron syntax, server time)."),
+) -> None:
+    """Decide again, with the current grid, every open dossier decided with another grid version (no OCR)."""
+    from flows.reprocess import reprocess_open_dossiers
+
+    if serve:
+        if configure_prefect() != "server":
+            fail(OrchestrationError("--serve needs the local Prefect server: run `quote-review server start` first"))
+        out.print(f"reprocessing on schedule {cron!r}; Ctrl-C to stop")
+        reprocess_open_dossiers.serve(name="nightly-reprocess", cron=cron,
+                                      parameters={"db_url": db, "grid_dir": str(grid) if grid else None, "home": str(home())})
+        return
+    try:
+        report = _run_flow(lambda: reprocess_open_dossiers(db, str(grid) if grid else None, str(home())))
+    except QuoteReviewError as error:
+        fail(error)
+    out.print(f"grid {report.grid_version}: {len(report.changed)} dossiers changed status, "
+              f"{len(report.unchanged)} re-priced with the same status, {len(report.errors)} errors")
+    for ref, before, after in report.changed:
+        out.print(f"  {ref}: {before} → {after}")
+    for ref, message in report.errors:
+        err.print(f"[red]error[/red] {ref}: {message}", highlight=False)

@@ -1,0 +1,67 @@
+"""How a verdict reads in a terminal: the lines with their grid prices, then the dossier decision."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from pipeline.decide import Review
+
+_STATUS_STYLE = {
+    "auto_validated": "green", "accepted_under_200": "green", "ren_proposed": "yellow", "to_review": "yellow",
+    "out_of_scope": "magenta", "not_revisable": "magenta", "duplicate": "red", "not_a_quote": "red", "closed": "blue",
+}
+
+
+def euros(value: Decimal | float | None) -> str:
+    if value is None:
+        return "—"
+    amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    whole, _, fraction = f"{abs(amount):,.2f}".partition(".")
+    return f"{'-' if amount < 0 else ''}{whole.replace(',', ' ')},{fraction} €"
+
+
+def review_panel(review: Review, title: str) -> Panel:
+    contract = review.to_contract()
+    lines = Table(box=None, pad_edge=False, show_edge=False, expand=False)
+    for name, justify in (("#", "right"), ("désignation", "left"), ("qté", "right"), ("u", "left"),
+                          ("devis HT", "right"), ("barème", "left"), ("score", "right"), ("P.U. réf.", "right"),
+                          ("révisé HT", "right"), ("alertes", "left")):
+        lines.add_column(name, justify=justify, overflow="fold", max_width=38 if name == "désignation" else None)
+    for line in contract["lines"]:
+        flags = ", ".join(flag["code"] for flag in line["flags"])
+        lines.add_row(
+            str(line["index"] + 1),
+            line["description"],
+            "" if line.get("quantity") is None else f"{line['quantity']:g}",
+            line.get("unit") or "",
+            euros(line["quoted_total_ht"]),
+            line["grid_item"] or "non trouvé",
+            "" if line["match_score"] is None else f"{line['match_score']:.2f}",
+            euros(line.get("reference_unit_price_ht")),
+            euros(line["revised_total_ht"]) if line["covered"] else "exclu",
+            Text(flags, style="yellow") if flags else "",
+        )
+    status = contract["status"]
+    summary = Text()
+    summary.append(f"{status}", style=f"bold {_STATUS_STYLE.get(status, 'white')}")
+    if contract.get("motive"):
+        summary.append(f" — {contract['motive']}")
+    summary.append(
+        f"\nTTC devis {euros(contract['quoted_ttc'])}   révisé {euros(contract['revised_ttc'])}   "
+        f"écart {euros(contract['variance_ttc'])}   franchise {euros(contract.get('deductible'))}   "
+        f"indemnité {euros(contract['indemnity'])}   barème {contract['grid_version']}"
+    )
+    for flag in contract["flags"]:
+        summary.append(f"\n• {flag['code']}: {flag['message']}", style="yellow")
+    for event in contract.get("events", []):
+        summary.append(f"\n→ événement {event['type']} ({event['id']})", style="cyan")
+    body = Group(lines, Text(""), summary) if contract["lines"] else summary
+    return Panel(body, title=title, title_align="left", expand=False)
+
+
+def print_review(console: Console, review: Review, title: str) -> None:
+    console.print(review_panel(review, title))

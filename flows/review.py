@@ -1,0 +1,145 @@
+"""Prefect flows: ``review_quote`` for one file, ``review_batch`` for a folder, one task per stage.
+
+Each stage task takes and returns a ``DocumentJob``; a job that failed on bad
+input carries its error through the later stages untouched, so one bad file
+never stops a batch. The batch submits stage by stage across all documents so
+both cores read pages (OCR) at the same time.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
+
+from handoff import FolderSink, WebhookSink, deliver_pending
+from pipeline.decide import Review
+from pipeline.errors import QuoteReviewError
+from pipeline.models import Dossier, Extraction, PageText
+from pipeline.review import (
+    ReviewOutcome,
+    ReviewServices,
+    StoredUpload,
+    decide_stage,
+    extract_stage,
+    ingest_stage,
+    pages_stage,
+    price_stage,
+)
+from pricing.price import PricedLine
+
+
+@dataclass
+class DocumentJob:
+    path: Path
+    dossier: Dossier
+    upload: StoredUpload | None = None
+    pages: list[PageText] | None = field(default=None, repr=False)
+    extraction: Extraction | None = None
+    priced: list[PricedLine] | None = field(default=None, repr=False)
+    review: Review | None = None
+    error: QuoteReviewError | None = None
+
+    def outcome(self) -> ReviewOutcome:
+        return ReviewOutcome(self.path, self.dossier.ref, self.review, self.error, extraction=self.extraction)
+
+
+# Called with each finished job (the CLI's progress bar); set by ``on_document_done``.
+_listeners: list[Callable[[DocumentJob], None]] = []
+
+
+def on_document_done(listener: Callable[[DocumentJob], None]) -> Callable[[], None]:
+    """Register a listener for finished documents; returns the function that removes it."""
+    _listeners.append(listener)
+    return lambda: _listeners.remove(listener)
+
+
+def _stage(job: DocumentJob, run: Callable[[DocumentJob], None]) -> DocumentJob:
+    if job.error is None:
+        try:
+            run(job)
+        except QuoteReviewError as error:
+            error.path = error.path or str(job.path)
+            job.error = error
+    return job
+
+
+@task(name="ingest", cache_policy=NO_CACHE)
+def ingest_task(services: ReviewServices, job: DocumentJob) -> DocumentJob:
+    return _stage(job, lambda j: setattr(j, "upload", ingest_stage(services, j.path, j.dossier)))
+
+
+@task(name="read-pages", cache_policy=NO_CACHE)
+def pages_task(services: ReviewServices, job: DocumentJob) -> DocumentJob:
+    return _stage(job, lambda j: setattr(j, "pages", pages_stage(services, j.upload)))
+
+
+@task(name="extract", cache_policy=NO_CACHE)
+def extract_task(services: ReviewServices, job: DocumentJob) -> DocumentJob:
+    return _stage(job, lambda j: setattr(j, "extraction", extract_stage(services, j.upload, j.pages)))
+
+
+@task(name="price", cache_policy=NO_CACHE)
+def price_task(services: ReviewServices, job: DocumentJob) -> DocumentJob:
+    return _stage(job, lambda j: setattr(j, "priced", price_stage(services, j.extraction, j.dossier)))
+
+
+@task(name="decide", cache_policy=NO_CACHE)
+def decide_task(services: ReviewServices, job: DocumentJob) -> DocumentJob:
+    job = _stage(job, lambda j: setattr(j, "review", decide_stage(services, j.dossier, j.upload, j.extraction, j.priced)))
+    job.pages = None  # the words are in the store; keep the flow's memory flat over a batch
+    for listener in list(_listeners):
+        listener(job)
+    return job
+
+
+def configured_sinks(outbox_dir: Path) -> list:
+    """The folder of JSON files always; an HTTP webhook too when QUOTE_REVIEW_WEBHOOK_URL is set."""
+    sinks = [FolderSink(outbox_dir)]
+    if os.environ.get("QUOTE_REVIEW_WEBHOOK_URL"):
+        sinks.append(WebhookSink(os.environ["QUOTE_REVIEW_WEBHOOK_URL"]))
+    return sinks
+
+
+@task(name="deliver-events", cache_policy=NO_CACHE)
+def deliver_task(services: ReviewServices, outbox_dir: Path):
+    return deliver_pending(services.store, configured_sinks(outbox_dir))
+
+
+STAGES = (ingest_task, pages_task, extract_task, price_task, decide_task)
+
+
+@flow(name="review-quote", log_prints=False, persist_result=False)
+def review_quote(path: str, dossier: Dossier, db_url: str | None = None, grid_dir: str | None = None,
+                 home: str = "var") -> ReviewOutcome:
+    """Review one file for one dossier: ingest, read pages, extract, price, decide, deliver events."""
+    services = ReviewServices.open(db_url, Path(grid_dir) if grid_dir else None, Path(home))
+    try:
+        job = DocumentJob(Path(path), dossier)
+        for stage in STAGES:
+            job = stage(quote(services), quote(job))
+        deliver_task(quote(services), Path(home) / "outbox")
+        return job.outcome()
+    finally:
+        services.close()
+
+
+@flow(name="review-batch", log_prints=False, persist_result=False, task_runner=ThreadPoolTaskRunner(max_workers=2))
+def review_batch(items: list[tuple[str, Dossier]], db_url: str | None = None, grid_dir: str | None = None,
+                 home: str = "var") -> list[ReviewOutcome]:
+    """Review many files in one flow run, two documents at a time."""
+    services = ReviewServices.open(db_url, Path(grid_dir) if grid_dir else None, Path(home))
+    try:
+        futures = [quote(DocumentJob(Path(path), dossier)) for path, dossier in items]
+        for stage in STAGES:
+            futures = [stage.submit(quote(services), future) for future in futures]
+        jobs = [future.result() for future in futures]
+        deliver_task(quote(services), Path(home) / "outbox")
+        return [job.outcome() for job in jobs]
+    finally:
+        services.close()
