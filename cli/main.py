@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import shutil
 import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -33,8 +34,10 @@ app.add_typer(server_app, name="server")
 app.add_typer(dossier_app, name="dossier")
 app.add_typer(grid_app, name="grid")
 
-out = Console()
-err = Console(stderr=True)
+# Not a terminal (a pipe, a log): 140 columns, so verdict tables stay readable.
+_WIDTH = shutil.get_terminal_size((140, 40)).columns
+out = Console(width=_WIDTH)
+err = Console(stderr=True, width=_WIDTH)
 
 
 def fail(error: QuoteReviewError) -> None:
@@ -111,12 +114,17 @@ def _dossier_from_options(ref: str, claim_date: str | None, postcode: str | None
                    postcode=postcode)
 
 
-def _run_flow(run):
-    """Run a flow with Prefect configured quietly; a Prefect failure becomes one clear line."""
+def _prepare_prefect() -> str:
+    """Configure Prefect before any flow module imports it (its settings are read at import)."""
     mode = configure_prefect()
     if mode == "ephemeral":
         err.print("[dim]no local Prefect server: starting a temporary one (about 20 s); "
                   "`quote-review server start` keeps one running[/dim]")
+    return mode
+
+
+def _run_flow(run):
+    """Run a flow; a Prefect failure becomes one clear line."""
     try:
         return run()
     except QuoteReviewError:
@@ -142,6 +150,7 @@ def review(
     """Review one quote for one dossier and print the verdict."""
     try:
         record = _dossier_from_options(dossier, claim_date, postcode, guarantee, deductible, phone, email)
+        _prepare_prefect()
         from flows.review import review_quote
 
         outcome = _run_flow(lambda: review_quote(str(file), record, db, str(grid) if grid else None, str(home())))
@@ -190,6 +199,7 @@ def batch(
                 "email": "inconnu", "claim_date": None}
     try:
         items = _batch_items(folder, dossiers, defaults)
+        _prepare_prefect()
         from flows.review import on_document_done, review_batch
 
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -247,10 +257,11 @@ def reprocess(
     cron: str = typer.Option("0 2 * * *", help="Schedule for --serve (cron syntax, server time)."),
 ) -> None:
     """Decide again, with the current grid, every open dossier decided with another grid version (no OCR)."""
+    mode = _prepare_prefect() if not serve else configure_prefect()
     from flows.reprocess import reprocess_open_dossiers
 
     if serve:
-        if configure_prefect() != "server":
+        if mode != "server":
             fail(OrchestrationError("--serve needs the local Prefect server: run `quote-review server start` first"))
         out.print(f"reprocessing on schedule {cron!r}; Ctrl-C to stop")
         reprocess_open_dossiers.serve(name="nightly-reprocess", cron=cron,

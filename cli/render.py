@@ -27,21 +27,22 @@ def euros(value: Decimal | float | None) -> str:
 def review_panel(review: Review, title: str) -> Panel:
     contract = review.to_contract()
     lines = Table(box=None, pad_edge=False, show_edge=False, expand=False)
-    for name, justify in (("#", "right"), ("désignation", "left"), ("qté", "right"), ("u", "left"),
-                          ("devis HT", "right"), ("barème", "left"), ("score", "right"), ("P.U. réf.", "right"),
-                          ("révisé HT", "right"), ("alertes", "left")):
-        lines.add_column(name, justify=justify, overflow="fold", max_width=38 if name == "désignation" else None)
+    lines.add_column("#", justify="right", no_wrap=True)
+    lines.add_column("désignation", ratio=1, min_width=28, overflow="fold")
+    for name in ("qté", "devis HT", "barème", "score", "réf. HT", "révisé HT"):
+        lines.add_column(name, justify="right" if name != "barème" else "left", no_wrap=True)
+    lines.add_column("alertes", overflow="fold")
     for line in contract["lines"]:
         flags = ", ".join(flag["code"] for flag in line["flags"])
+        quantity = "" if line.get("quantity") is None else f"{line['quantity']:g} {line.get('unit') or ''}".strip()
         lines.add_row(
             str(line["index"] + 1),
             line["description"],
-            "" if line.get("quantity") is None else f"{line['quantity']:g}",
-            line.get("unit") or "",
+            quantity or (line.get("unit") or ""),
             euros(line["quoted_total_ht"]),
             line["grid_item"] or "non trouvé",
             "" if line["match_score"] is None else f"{line['match_score']:.2f}",
-            euros(line.get("reference_unit_price_ht")),
+            euros(line.get("reference_total_ht")),
             euros(line["revised_total_ht"]) if line["covered"] else "exclu",
             Text(flags, style="yellow") if flags else "",
         )
