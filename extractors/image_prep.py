@@ -1,0 +1,256 @@
+"""OpenCV clean-up of a page image before OCR.
+
+Each step is decided per image from what the image shows, so a clean scan is left nearly
+alone while a phone photo gets the full treatment:
+
+1. ``page_warp``   - a photo of a page lying on a darker background: find the page's
+   quadrilateral and map it onto an upright A4-ratio rectangle (perspective correction).
+2. ``flatten_light`` - uneven light or a shadow across the page: divide by the paper's
+   brightness estimated with a large closing (text removed), so the paper reads white everywhere.
+3. ``deskew``      - rotation of a few degrees (scanner feed, residual after the warp): the angle
+   whose horizontal projection profile of ink is sharpest, searched within +/-5 degrees.
+4. ``upscale``     - text too small for Tesseract (photos at ~150 dpi): enlarge so a line of
+   body text is ~30 px high.
+
+Binarisation is not applied: Tesseract's own Otsu on the flattened gray page read as many
+table numbers as our Sauvola/Otsu variants on the corpus and adaptive thresholding broke thin
+digits on blurred scans (see docs/ocr.md).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from pipeline.models import RuleLine
+
+A4_RATIO = math.sqrt(2)
+MAX_SKEW_DEGREES = 5.0
+
+
+@dataclass
+class PreparedPage:
+    image: np.ndarray  # gray uint8, upright, ready for Tesseract
+    steps: list[str] = field(default_factory=list)
+    # Rotation applied to level the text, degrees, counter-clockwise positive (OpenCV's sense):
+    # a page scanned turned 2 degrees counter-clockwise gets -2.
+    skew_degrees: float = 0.0
+    warped: bool = False
+    rules: list[RuleLine] = field(default_factory=list)  # table borders, in page fractions
+
+
+def prepare_page(img: np.ndarray) -> PreparedPage:
+    steps: list[str] = []
+    quad = find_page_quad(img)
+    gray = to_gray(img)
+    warped = False
+    if quad is not None:
+        gray = warp_to_page(gray, quad)
+        warped = True
+        steps.append("page_warp")
+    if needs_flattening(gray):
+        gray = flatten_light(gray)
+        steps.append("flatten_light")
+    angle = find_skew(gray)
+    if abs(angle) >= 0.1:
+        gray = rotate(gray, angle)
+        steps.append("deskew")
+    scale = upscale_factor(gray)
+    if scale > 1.0:
+        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        steps.append("upscale")
+    rules, rule_mask = find_rules(gray)
+    if rules:
+        gray = erase_rules(gray, rule_mask)
+        steps.append("erase_rules")
+    return PreparedPage(image=gray, steps=steps, skew_degrees=angle, warped=warped, rules=rules)
+
+
+def to_gray(img: np.ndarray) -> np.ndarray:
+    return img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+
+
+def _shrink(img: np.ndarray, longest: int) -> tuple[np.ndarray, float]:
+    scale = longest / max(img.shape[:2])
+    if scale >= 1.0:
+        return img, 1.0
+    return cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), scale
+
+
+def find_page_quad(img: np.ndarray) -> np.ndarray | None:
+    """Corners (tl, tr, br, bl) of a sheet photographed on a background, or None for a scan.
+
+    The sheet is the largest bright region well inside the frame; a scan (paper up to the
+    edges) or a photo with no sheet (damage photo) has none that is a convex quadrilateral
+    leaving a visible margin of background.
+    """
+    small, scale = _shrink(img, 800)
+    if small.ndim == 3:
+        # Paper is bright and grey; backgrounds are darker and/or coloured.
+        hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
+        paperness = cv2.subtract(hsv[:, :, 2], hsv[:, :, 1])
+    else:
+        paperness = small
+    paperness = cv2.GaussianBlur(paperness, (0, 0), 3)
+    _, mask = cv2.threshold(paperness, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    contour = max(contours, key=cv2.contourArea)
+    frame_area = small.shape[0] * small.shape[1]
+    area = cv2.contourArea(contour)
+    if not 0.2 * frame_area <= area <= 0.97 * frame_area:
+        return None
+    hull = cv2.convexHull(contour)
+    quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
+    if len(quad) != 4 or cv2.contourArea(quad) < 0.9 * cv2.contourArea(hull):
+        return None
+    corners = _order_corners(quad.reshape(4, 2).astype(np.float32))
+    height, width = small.shape[:2]
+    margin = 0.005 * max(width, height)
+    touches = (
+        (corners[:, 0] <= margin).sum() + (corners[:, 0] >= width - 1 - margin).sum()
+        + (corners[:, 1] <= margin).sum() + (corners[:, 1] >= height - 1 - margin).sum()
+    )
+    if touches >= 3:
+        return None  # paper fills the frame: a scan, nothing to warp
+    return corners / scale
+
+
+def _order_corners(points: np.ndarray) -> np.ndarray:
+    sums = points.sum(axis=1)
+    diffs = np.diff(points, axis=1).ravel()
+    return np.array(
+        [points[np.argmin(sums)], points[np.argmin(diffs)], points[np.argmax(sums)], points[np.argmax(diffs)]],
+        dtype=np.float32,
+    )
+
+
+def warp_to_page(gray: np.ndarray, corners: np.ndarray) -> np.ndarray:
+    """Map the quadrilateral onto an A4-ratio rectangle as wide as the sheet's longer horizontal edge."""
+    tl, tr, br, bl = corners
+    width = max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))
+    height = max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))
+    if height >= width:
+        out_w, out_h = int(round(width)), int(round(width * A4_RATIO))
+    else:
+        out_w, out_h = int(round(height * A4_RATIO)), int(round(height))
+    target = np.array([[0, 0], [out_w - 1, 0], [out_w - 1, out_h - 1], [0, out_h - 1]], dtype=np.float32)
+    matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
+    return cv2.warpPerspective(gray, matrix, (out_w, out_h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+
+
+def paper_background(gray: np.ndarray) -> np.ndarray:
+    """The paper's brightness everywhere, with the (dark, thin) ink closed over."""
+    small, scale = _shrink(gray, 600)
+    kernel = max(9, int(round(max(small.shape) / 40)) | 1)
+    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (kernel, kernel)))
+    closed = cv2.GaussianBlur(closed, (0, 0), kernel / 2)
+    if scale == 1.0:
+        return closed
+    return cv2.resize(closed, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+
+
+def needs_flattening(gray: np.ndarray) -> bool:
+    """True when the paper's brightness varies across the page (shadow, light fall-off)."""
+    small, _ = _shrink(gray, 600)
+    background = paper_background(small)
+    low, high = np.percentile(background, [2, 98])
+    return high - low > 25
+
+
+def flatten_light(gray: np.ndarray) -> np.ndarray:
+    background = paper_background(gray).astype(np.float32)
+    flat = cv2.divide(gray.astype(np.float32), np.maximum(background, 1.0), scale=255.0)
+    return np.clip(flat, 0, 255).astype(np.uint8)
+
+
+def _ink_mask(gray: np.ndarray) -> np.ndarray:
+    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    return ink
+
+
+def find_skew(gray: np.ndarray) -> float:
+    """The rotation (degrees, counter-clockwise positive) that levels the text lines, within +/-5.
+
+    Text lines make the row sums of ink peaky when the page is level; we search the angle that
+    maximises the profile's sum of squared differences, coarse then fine, on a reduced image.
+    """
+    small, _ = _shrink(gray, 1000)
+    ink = _ink_mask(small)
+    if cv2.countNonZero(ink) < 0.001 * ink.size:
+        return 0.0
+    center = (small.shape[1] / 2, small.shape[0] / 2)
+
+    def sharpness(angle: float) -> float:
+        matrix = cv2.getRotationMatrix2D(center, angle, 1.0)
+        turned = cv2.warpAffine(ink, matrix, (small.shape[1], small.shape[0]), flags=cv2.INTER_NEAREST)
+        profile = turned.sum(axis=1, dtype=np.float64)
+        return float(np.square(np.diff(profile)).sum())
+
+    best = max(np.arange(-MAX_SKEW_DEGREES, MAX_SKEW_DEGREES + 0.01, 0.5), key=sharpness)
+    best = max(np.arange(best - 0.5, best + 0.51, 0.05), key=sharpness)
+    return round(float(best), 2)
+
+
+def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
+    """Turn the page by ``angle`` degrees about its centre (keeps the size; corners filled with paper)."""
+    center = (gray.shape[1] / 2, gray.shape[0] / 2)
+    matrix = cv2.getRotationMatrix2D(center, angle, 1.0)
+    paper = int(np.percentile(gray[:: 8, :: 8], 90))
+    return cv2.warpAffine(
+        gray, matrix, (gray.shape[1], gray.shape[0]), flags=cv2.INTER_CUBIC,
+        borderMode=cv2.BORDER_CONSTANT, borderValue=paper,
+    )
+
+
+def upscale_factor(gray: np.ndarray) -> float:
+    """Enlargement bringing the page to ~300 dpi A4 width (2480 px) when it is below ~220 dpi."""
+    short_side = min(gray.shape[:2])
+    if short_side >= 1800:
+        return 1.0
+    return min(2.0, 2480 / short_side)
+
+
+def find_rules(gray: np.ndarray) -> tuple[list[RuleLine], np.ndarray]:
+    """Long straight table borders, found by opening the ink with long thin kernels.
+
+    Returns the rules in page fractions and the mask of their pixels.
+    """
+    height, width = gray.shape[:2]
+    ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
+    # Long enough that no glyph stroke qualifies, even in a large title.
+    min_horizontal, min_vertical = max(20, width // 25), max(20, height // 40)
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (min_horizontal, 1)))
+    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, min_vertical)))
+    rules: list[RuleLine] = []
+    mask = np.zeros_like(ink)
+    for lines, is_horizontal in ((horizontal, True), (vertical, False)):
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
+        kept = np.zeros(count, dtype=bool)
+        for label in range(1, count):
+            x, y, w, h, _area = stats[label]
+            # Thin and long only: a filled header band or a bold glyph stroke is not a rule.
+            if is_horizontal and h <= max(8, height // 200):
+                yc = (y + h / 2) / height
+                rules.append(RuleLine(float(x / width), float(yc), float((x + w) / width), float(yc)))
+            elif not is_horizontal and w <= max(8, width // 150):
+                xc = (x + w / 2) / width
+                rules.append(RuleLine(float(xc), float(y / height), float(xc), float((y + h) / height)))
+            else:
+                continue
+            kept[label] = True
+        mask[kept[labels]] = 255
+    return rules, mask
+
+
+def erase_rules(gray: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Paint the rules in paper colour: Tesseract reads a border touching a digit as part of it."""
+    grown = cv2.dilate(mask, np.ones((5, 5), np.uint8))
+    paper = int(np.percentile(gray[::8, ::8], 90))
+    cleaned = gray.copy()
+    cleaned[grown > 0] = paper
+    return cleaned
