@@ -214,15 +214,14 @@ def _labelled_amounts(line: TextLine) -> list[tuple[str, Decimal]]:
             continue
         trailing = _TRAILING_AMOUNT.search(text)
         amount = parse_number(re.sub(r"(?i)(€|\beur\b)", "", trailing.group(1))) if trailing else None
-        if amount is not None and _KEYWORD.search(text[: trailing.start()]) and not re.search(r"(?i)code\s*$", text[: trailing.start()]):
-            pairs.append((label + " " + text[: trailing.start()], amount))
+        before = f"{label} {text[: trailing.start()]}" if trailing else ""
+        if amount is not None and _KEYWORD.search(before) and not re.search(r"(?i)code\s*$", before):
+            pairs.append((before, amount))
             label = ""
         else:
             label += " " + text
     labelled = []
     for text, amount in pairs:
-        if re.search(r"(?i)remise|rabais|acompte|escompte", text):
-            continue
         starts = [m.start() for m in _KEYWORD.finditer(text)]
         if not starts:
             continue
@@ -234,6 +233,9 @@ def _labelled_amounts(line: TextLine) -> list[tuple[str, Decimal]]:
                 break
             cut = earlier
         label = text[cut:].strip()
+        # "Remise 5 % sur total HT" is a discount line, not the total.
+        if re.search(r"(?i)(remise|rabais|acompte|escompte)[^€]{0,25}$", text[:cut]):
+            continue
         if "=" not in label and not re.search(r"(?i)iban", label):
             labelled.append((label, amount))
     return labelled
@@ -261,10 +263,14 @@ def find_totals(lines: list[TextLine]) -> PrintedTotals:
     return totals
 
 
-def resolve_totals(printed: PrintedTotals, lines_sum: Decimal) -> tuple[Totals, list[str]]:
-    """Complete the totals from what is printed; the arithmetic fills one missing figure, never two."""
+def resolve_totals(printed: PrintedTotals, lines_sum: Decimal, from_ocr: bool = False) -> tuple[Totals, list[str]]:
+    """Complete the totals from what is printed; the arithmetic fills one missing figure, never two,
+    and on OCR text corrects one misread figure when HT + TVA = TTC singles it out."""
     warnings: list[str] = []
     ht, tva, ttc = printed.ht, printed.tva, printed.ttc
+    if from_ocr and None not in (ht, tva, ttc) and ht + tva != ttc:
+        ht, tva, ttc, fixed = _repair_totals(ht, tva, ttc, lines_sum)
+        warnings.extend(fixed)
     if ht is None and tva is not None and ttc is not None:
         ht = ttc - tva
         warnings.append("total HT non lu : déduit de TTC − TVA")
@@ -281,6 +287,26 @@ def resolve_totals(printed: PrintedTotals, lines_sum: Decimal) -> tuple[Totals, 
     if missing:
         warnings.append("totaux illisibles : " + ", ".join(missing))
     return Totals(cents(ht or 0), cents(tva or 0), cents(ttc or 0)), warnings
+
+
+def _repair_totals(ht: Decimal, tva: Decimal, ttc: Decimal, lines_sum: Decimal):
+    """The one total that, recomputed from the other two, is a plausible misreading of what OCR read."""
+    from extractors.quote import plausible_misreading
+
+    candidates = []
+    if plausible_misreading(tva, ttc - ht):
+        candidates.append(("TVA", ht, ttc - ht, ttc))
+    if plausible_misreading(ttc, ht + tva):
+        candidates.append(("TTC", ht, tva, ht + tva))
+    if plausible_misreading(ht, ttc - tva) and (not lines_sum or ttc - tva == lines_sum):
+        candidates.append(("HT", ttc - tva, tva, ttc))
+    # The sum of the lines vouches for HT: prefer a repair that keeps HT equal to it.
+    if lines_sum == ht:
+        candidates = [c for c in candidates if c[0] != "HT"]
+    if len(candidates) != 1:
+        return ht, tva, ttc, []
+    name, new_ht, new_tva, new_ttc = candidates[0]
+    return new_ht, new_tva, new_ttc, [f"total {name} mal lu, corrigé par HT + TVA = TTC"]
 
 
 def find_supplier(lines: list[TextLine]) -> Supplier:

@@ -57,9 +57,9 @@ def parse_number(text: str) -> Decimal | None:
 
 _UNIT_ALIASES = {
     "m2": "m2", "m²": "m2", "me": "m2", "m?": "m2", "m°": "m2", "mè": "m2", "m*": "m2", "m>": "m2", "mq": "m2", "m 2": "m2", "metre carre": "m2", "m.2": "m2",
-    "ml": "ml", "m.l": "ml", "m.l.": "ml", "mli": "ml", "m lin": "ml", "metre lineaire": "ml",
+    "ml": "ml", "mi": "ml", "m1": "ml", "m.l": "ml", "m.l.": "ml", "mli": "ml", "m lin": "ml", "metre lineaire": "ml",
     "m": "ml", "lm": "ml",
-    "m3": "m3", "m³": "m3", "m 3": "m3",
+    "m3": "m3", "m³": "m3", "ms": "m3", "m 3": "m3",
     "u": "u", "un": "u", "un.": "u", "unite": "u", "unité": "u", "pce": "u", "pc": "u", "pcs": "u",
     "piece": "u", "pièce": "u", "pieces": "u", "pièces": "u", "nb": "u", "qte": "u", "p": "u", "ut": "u",
     "h": "h", "hr": "h", "hrs": "h", "heure": "h", "heures": "h", "hre": "h",

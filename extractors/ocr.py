@@ -169,6 +169,12 @@ def reread_low_confidence(image: np.ndarray, words: list[Word]) -> list[Word]:
             )
             for w in mine
         ]
+    # A strip can take in words of the line outside its run: keep only new words where no first-pass
+    # word that stays already sits.
+    kept = [w for w in words if id(w) not in dropped]
+    replacements = {
+        key: [w for w in found if not any(_overlapping(w, old) for old in kept)] for key, found in replacements.items()
+    }
     result: list[Word] = []
     for word in words:
         if id(word) in replacements:
@@ -177,9 +183,21 @@ def reread_low_confidence(image: np.ndarray, words: list[Word]) -> list[Word]:
             result.append(word)
     # What is left read lines that had no word: put each before the first word below it.
     for found in replacements.values():
+        if not found:
+            continue
         position = next((i for i, w in enumerate(result) if w.y0 > found[0].yc), len(result))
         result[position:position] = found
     return result
+
+
+def _overlapping(a: Word, b: Word) -> bool:
+    """Do two word boxes share more than half of the smaller one?"""
+    width = min(a.x1, b.x1) - max(a.x0, b.x0)
+    height = min(a.y1, b.y1) - max(a.y0, b.y0)
+    if width <= 0 or height <= 0:
+        return False
+    smaller = min((a.x1 - a.x0) * (a.y1 - a.y0), (b.x1 - b.x0) * (b.y1 - b.y0))
+    return width * height > 0.5 * smaller
 
 
 def ocr_page(prepared: PreparedPage | np.ndarray, page_number: int) -> PageText:

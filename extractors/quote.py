@@ -10,7 +10,17 @@ from rapidfuzz.distance import Levenshtein
 from extractors.fields import find_quote_date, find_quote_number, find_site_postcode, find_supplier, find_totals, resolve_totals
 from extractors.layout import TextLine, group_lines
 from extractors.numbers import parse_vat_legend
-from extractors.table import Header, Row, is_table_end, merge_stacked_header, parse_header, place_boundaries, read_rows, row_to_item
+from extractors.table import (
+    Header,
+    Row,
+    is_table_end,
+    merge_stacked_header,
+    parse_header,
+    place_boundaries,
+    read_rows,
+    resolve_unknown_columns,
+    row_to_item,
+)
 from pipeline.models import Extraction, LineItem, PageText, cents
 
 _QUOTE_WORDS = re.compile(r"\b(devis|facture|proforma|estimatif|bon de commande|total\s+t\.?t\.?c|net a payer|net à payer)\b", re.IGNORECASE)
@@ -50,6 +60,7 @@ def read_lines(pages: list[PageText]) -> tuple[list[LineItem], list[str], list[T
         end = next((i for i, line in enumerate(body) if is_table_end(line)), len(body))
         body = body[:end]
         place_boundaries(header, body, page.rules)
+        resolve_unknown_columns(header, body)
         table_x = (header.columns[0].x0, header.columns[-1].x1)
         for row in read_rows(body, header, page.rules):
             if isinstance(row, Row):
@@ -92,6 +103,11 @@ def _edits(read: Decimal, derived: Decimal) -> int:
     return Levenshtein.distance(_digits(read), _digits(derived))
 
 
+def plausible_misreading(read: Decimal, derived: Decimal) -> bool:
+    """Could OCR have read ``derived`` as ``read``? (two digit edits at most, separators aside)"""
+    return derived >= 0 and _edits(read, derived) <= 2
+
+
 def _derived_readings(item: LineItem) -> list[tuple[str, Decimal]]:
     """Each of quantity, unit price and total recomputed from the other two, keeping the plausible
     misreadings (at most two digit edits) that need the fewest edits."""
@@ -117,6 +133,8 @@ def _derived_readings(item: LineItem) -> list[tuple[str, Decimal]]:
 def repair_line(item: LineItem, from_ocr: bool) -> list[str]:
     """Check quantity × unit price = total; on OCR text, take a corrected reading only when exactly one
     of the three figures, recomputed from the other two, is a plausible misreading of what was printed."""
+    if from_ocr and (item.quantity is None) != (item.unit_price_ht is None) and item.total_ht > 0:
+        return _fill_unreadable(item)
     if item.quantity is None or item.unit_price_ht is None:
         return []
     if cents(item.quantity * item.unit_price_ht) == item.total_ht:
@@ -131,6 +149,22 @@ def repair_line(item: LineItem, from_ocr: bool) -> list[str]:
             return [f"« {item.description[:40]} » : {name} lu {before}, corrigé en {value} (quantité × prix = total)"]
     item.confidence = min(item.confidence, 0.5)
     return [f"« {item.description[:40]} » : {item.quantity} × {item.unit_price_ht} ≠ {item.total_ht}"]
+
+
+def _fill_unreadable(item: LineItem) -> list[str]:
+    """A quantity or unit price OCR could not read, when the other two figures give it exactly."""
+    if item.quantity is None:
+        quantity = (item.total_ht / item.unit_price_ht).quantize(Decimal("0.01")) if item.unit_price_ht else None
+        if not quantity or cents(quantity * item.unit_price_ht) != item.total_ht:
+            return [f"« {item.description[:40]} » : quantité illisible"]
+        item.quantity, name, value = quantity.normalize(), "quantité", quantity.normalize()
+    else:
+        price = (item.total_ht / item.quantity).quantize(Decimal("0.01")) if item.quantity else None
+        if not price or cents(item.quantity * price) != item.total_ht:
+            return [f"« {item.description[:40]} » : prix unitaire illisible"]
+        item.unit_price_ht, name, value = price, "prix unitaire", price
+    item.confidence = min(item.confidence, 0.8)
+    return [f"« {item.description[:40]} » : {name} illisible, déduit du total ({value})"]
 
 
 def _fill_vat_rates(items: list[LineItem], vat_lines) -> None:
@@ -157,7 +191,7 @@ def read_quote(pages: list[PageText], doc_id: str) -> Extraction:
     printed = find_totals(lines)
     _fill_vat_rates(items, printed.vat_lines)
     lines_sum = sum((item.total_ht for item in items), Decimal("0"))
-    totals, total_warnings = resolve_totals(printed, lines_sum)
+    totals, total_warnings = resolve_totals(printed, lines_sum, from_ocr)
     warnings.extend(total_warnings)
     warnings.extend(_check_sums(items, totals, lines_sum, from_ocr))
     for item in items:

@@ -118,7 +118,20 @@ def parse_header(line: TextLine) -> Header | None:
     return _finish(columns, line)
 
 
+def _merge_repeated(columns: list[Column]) -> list[Column]:
+    """One column for labels of the same kind that overlap (an OCR line read twice: "Montant Montant HT")."""
+    merged: list[Column] = []
+    for column in columns:
+        previous = merged[-1] if merged else None
+        if previous is not None and previous.kind == column.kind and column.x0 <= previous.x1:
+            previous.x1 = max(previous.x1, column.x1)
+            continue
+        merged.append(column)
+    return merged
+
+
 def _finish(columns: list[Column], line: TextLine) -> Header | None:
+    columns = _merge_repeated(columns)
     unknown = [c for c in columns if c.kind == "unknown"]
     if len(unknown) > 2 or any(re.search(r"\d{2}", c.label) for c in columns):
         return None
@@ -178,6 +191,27 @@ def place_boundaries(header: Header, body: list[TextLine], rules: list[RuleLine]
         else:
             boundary = _quietest(lo, hi, words)
         left.right = right.left = boundary
+
+
+def resolve_unknown_columns(header: Header, body: list[TextLine]) -> None:
+    """Name the columns whose label OCR could not read from what their cells hold."""
+    for column in header.columns:
+        if column.kind != "unknown":
+            continue
+        cells = [line.text_between(column.left, column.right).strip() for line in body]
+        cells = [c for c in cells if c]
+        if not cells:
+            continue
+        kinds = header.kinds()
+        units = sum(1 for c in cells if normalise_unit(c) is not None and parse_number(c) is None)
+        numbers = sum(1 for c in cells if _amount(c) is not None)
+        if units * 2 >= len(cells) and "unit" not in kinds:
+            column.kind = "unit"
+        elif numbers * 2 >= len(cells):
+            for kind in ("quantity", "unit_price"):
+                if kind not in kinds:
+                    column.kind = kind
+                    break
 
 
 def _quietest(lo: float, hi: float, words) -> float:
