@@ -269,8 +269,14 @@ def resolve_totals(printed: PrintedTotals, lines_sum: Decimal, from_ocr: bool = 
     warnings: list[str] = []
     ht, tva, ttc = printed.ht, printed.tva, printed.ttc
     if from_ocr and None not in (ht, tva, ttc) and ht + tva != ttc:
-        ht, tva, ttc, fixed = _repair_totals(ht, tva, ttc, lines_sum)
-        warnings.extend(fixed)
+        rates = {rate for rate, _ in printed.vat_lines or [] if rate is not None}
+        if len(rates) == 1 and cents(ht * rates.pop()) == ttc - ht:
+            # The printed rate on HT gives exactly TTC − HT: two independent facts agree, the TVA was misread.
+            tva = ttc - ht
+            warnings.append("total TVA mal lu, corrigé par taux × HT = TTC − HT")
+        else:
+            ht, tva, ttc, fixed = _repair_totals(ht, tva, ttc, lines_sum)
+            warnings.extend(fixed)
     if ht is None and tva is not None and ttc is not None:
         ht = ttc - tva
         warnings.append("total HT non lu : déduit de TTC − TVA")
@@ -290,22 +296,20 @@ def resolve_totals(printed: PrintedTotals, lines_sum: Decimal, from_ocr: bool = 
 
 
 def _repair_totals(ht: Decimal, tva: Decimal, ttc: Decimal, lines_sum: Decimal):
-    """The one total that, recomputed from the other two, is a plausible misreading of what OCR read."""
-    from extractors.quote import plausible_misreading
+    """The one total that, recomputed from the other two, is the likeliest misreading of what OCR read
+    (fewest digit edits, HT last when the sum of the lines vouches for it)."""
+    from extractors.quote import digit_edits
 
-    candidates = []
-    if plausible_misreading(tva, ttc - ht):
-        candidates.append(("TVA", ht, ttc - ht, ttc))
-    if plausible_misreading(ttc, ht + tva):
-        candidates.append(("TTC", ht, tva, ht + tva))
-    if plausible_misreading(ht, ttc - tva) and (not lines_sum or ttc - tva == lines_sum):
-        candidates.append(("HT", ttc - tva, tva, ttc))
-    # The sum of the lines vouches for HT: prefer a repair that keeps HT equal to it.
-    if lines_sum == ht:
-        candidates = [c for c in candidates if c[0] != "HT"]
-    if len(candidates) != 1:
+    candidates = [
+        (digit_edits(tva, ttc - ht), "TVA", ht, ttc - ht, ttc),
+        (digit_edits(ttc, ht + tva), "TTC", ht, tva, ht + tva),
+    ]
+    if lines_sum != ht:
+        candidates.append((digit_edits(ht, ttc - tva), "HT", ttc - tva, tva, ttc))
+    candidates = sorted(c for c in candidates if c[0] <= 2 and min(c[2:]) >= 0)
+    if not candidates or (len(candidates) > 1 and candidates[0][0] == candidates[1][0]):
         return ht, tva, ttc, []
-    name, new_ht, new_tva, new_ttc = candidates[0]
+    _, name, new_ht, new_tva, new_ttc = candidates[0]
     return new_ht, new_tva, new_ttc, [f"total {name} mal lu, corrigé par HT + TVA = TTC"]
 
 

@@ -98,14 +98,9 @@ def _digits(value: Decimal) -> str:
     return f"{value.normalize():f}".replace(".", "").replace("-", "").lstrip("0")
 
 
-def _edits(read: Decimal, derived: Decimal) -> int:
+def digit_edits(read: Decimal, derived: Decimal) -> int:
     """How many digit edits turn what OCR read into the derived figure (separators aside)."""
     return Levenshtein.distance(_digits(read), _digits(derived))
-
-
-def plausible_misreading(read: Decimal, derived: Decimal) -> bool:
-    """Could OCR have read ``derived`` as ``read``? (two digit edits at most, separators aside)"""
-    return derived >= 0 and _edits(read, derived) <= 2
 
 
 def _derived_readings(item: LineItem) -> list[tuple[str, Decimal]]:
@@ -118,13 +113,13 @@ def _derived_readings(item: LineItem) -> list[tuple[str, Decimal]]:
     if p:
         quantity = (t / p).quantize(Decimal("0.01"))
         if quantity > 0 and cents(quantity * p) == t:
-            readings.append(((_edits(q, quantity), quantity > q), "quantity", quantity.normalize()))
+            readings.append(((digit_edits(q, quantity), quantity > q), "quantity", quantity.normalize()))
     if q:
         price = (t / q).quantize(Decimal("0.01"))
         if price > 0 and cents(q * price) == t:
-            readings.append(((_edits(p, price), price > p), "unit_price_ht", price))
+            readings.append(((digit_edits(p, price), price > p), "unit_price_ht", price))
     total = cents(q * p)
-    readings.append(((_edits(t, total), abs(total) > abs(t)), "total_ht", total))
+    readings.append(((digit_edits(t, total), abs(total) > abs(t)), "total_ht", total))
     plausible = [r for r in readings if r[0][0] <= 2]
     best = min((r[0] for r in plausible), default=None)
     return [(name, value) for rank, name, value in plausible if rank == best]

@@ -103,3 +103,25 @@ def test_a_letter_is_not_a_quote():
     ]
     quote = read_quote([build_page(rows)], "letter")
     assert not quote.is_quote and quote.lines == []
+
+
+def test_ocr_gaps_are_filled_only_where_the_arithmetic_gives_one_answer():
+    rows = [
+        words_at(0.05, [(0.07, "DEVIS N° 77")]),
+        # The header's quantity and unit labels are unreadable ("Fr", "Eur"): their cells name them.
+        words_at(0.15, [(0.07, "Désignation"), (0.46, "Fr"), (0.56, "Eur"), (0.63, "P.U. HT"), (0.78, "Montant HT")]),
+        words_at(0.17, [(0.07, "Ragréage sol P3"), (0.52, "28,97"), (0.56, "m2"), (0.72, "15,51"), (0.90, "449,32")], {1, 3, 4}),
+        words_at(0.19, [(0.07, "Nettoyage fin de travaux"), (0.52, "1"), (0.56, "Fft"), (0.90, "177,46")], {1, 3}),
+        words_at(0.21, [(0.07, "Remise 5 % sur total HT"), (0.90, "-31,34")], {1}),
+        words_at(0.25, [(0.60, "Total HT"), (0.90, "595,44")], {1}),
+        words_at(0.265, [(0.60, "TVA 10 %"), (0.90, "5954")], {1}),  # "59,54" read without its comma
+        words_at(0.28, [(0.60, "Total TTC wo"), (0.90, "654,98")], {1}),
+    ]
+    quote = read_quote([build_page(rows)], "ocr-gaps")
+    ragreage, cleaning, discount = quote.lines
+    assert (ragreage.quantity, ragreage.unit, ragreage.unit_price_ht) == (Decimal("28.97"), "m2", Decimal("15.51"))
+    assert (cleaning.quantity, cleaning.unit, cleaning.unit_price_ht) == (Decimal("1"), "forfait", Decimal("177.46"))
+    assert any("déduit du total" in w for w in quote.warnings)
+    assert discount.total_ht == Decimal("-31.34")
+    assert (quote.totals.ht, quote.totals.tva, quote.totals.ttc) == (Decimal("595.44"), Decimal("59.54"), Decimal("654.98"))
+    assert any(w.startswith("total TVA mal lu") for w in quote.warnings)
