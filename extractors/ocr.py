@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from extractors.image_prep import PreparedPage, prepare_page
+from extractors.image_prep import PreparedPage, looks_like_text, prepare_page
 from extractors.images import page_count, page_images
 from pipeline.errors import OcrError
 from pipeline.models import MediaType, PageText, Word
@@ -213,8 +213,14 @@ def ocr_page(prepared: PreparedPage | np.ndarray, page_number: int) -> PageText:
     )
 
 
-def _prepare_and_ocr(image: np.ndarray, page_number: int) -> PageText:
+def _prepare_and_ocr(image: np.ndarray, page_number: int, photo: bool = False) -> PageText:
     started = time.perf_counter()
+    if photo and not looks_like_text(image):
+        # A photo of the damage, not of a document: Tesseract would spend a minute reading texture.
+        # (Pages of a PDF are documents, even a sparse last page, so only photos are checked.)
+        height, width = image.shape[:2]
+        return PageText(number=page_number, width=float(width), height=float(height), words=[], source="ocr",
+                        seconds=time.perf_counter() - started)
     page = ocr_page(prepare_page(image), page_number)
     page.seconds = time.perf_counter() - started
     return page
@@ -232,7 +238,7 @@ def ocr_pages(path: Path, media_type: MediaType, page_numbers: list[int] | None 
     with ThreadPoolExecutor(max_workers=PARALLEL_PAGES, thread_name_prefix="ocr") as pool:
         numbers = page_numbers if page_numbers is not None else range(1, page_count(path, media_type) + 1)
         for number, image in zip(numbers, page_images(path, media_type, page_numbers)):
-            pending.append(pool.submit(_prepare_and_ocr, image, number))
+            pending.append(pool.submit(_prepare_and_ocr, image, number, media_type is not MediaType.PDF))
             while len(pending) >= PARALLEL_PAGES:
                 results.append(pending.pop(0).result())
         results.extend(future.result() for future in pending)

@@ -46,7 +46,7 @@ _FUZZY_HEADS = {word: kind for kind, words in _HEADS.items() for word in words i
 
 
 def _head_kind(word: str) -> str | None:
-    key = fold(word).strip(":")
+    key = fold(word).strip(":|[]")
     for kind, words in _HEADS.items():
         if key in words:
             return kind
@@ -98,7 +98,9 @@ def parse_header(line: TextLine) -> Header | None:
     labels: list[tuple[str, list]] = []
     gap_limit = line.height * 0.9
     for word in line.words:
-        key = fold(word.text).strip(":")
+        key = fold(word.text).strip(":|[]")
+        if not re.search(r"\w", key):
+            continue  # a table border read as "|"
         kind = _head_kind(word.text)
         current = labels[-1] if labels else None
         near = current is not None and word.x0 - current[1][-1].x1 <= gap_limit

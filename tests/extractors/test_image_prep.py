@@ -133,3 +133,20 @@ def test_table_borders_are_found_as_rules_and_erased():
 def test_borderless_page_has_no_rules():
     rules, _ = find_rules(draw_quote_page(bordered=False))
     assert rules == []
+
+
+def test_a_printed_page_looks_like_text_and_a_plain_photo_does_not():
+    import cv2
+    import numpy as np
+
+    from extractors.image_prep import looks_like_text
+
+    page = np.full((1400, 1000), 245, np.uint8)
+    for row in range(60):
+        cv2.putText(page, "Peinture plafond 2 couches 24,00 m2 312,50", (40, 40 + row * 22),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.6, 20, 1, cv2.LINE_AA)
+    rng = np.random.default_rng(3)
+    wall = cv2.GaussianBlur(rng.integers(90, 170, (1200, 1600), dtype=np.uint8), (31, 31), 0)
+    cv2.circle(wall, (800, 600), 300, 60, -1)  # a water stain
+    assert looks_like_text(page)
+    assert not looks_like_text(wall)
