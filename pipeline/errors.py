@@ -48,12 +48,6 @@ class TooLargeError(BadInputError):
     code = "E_TOO_LARGE"
 
 
-class NotAQuoteError(BadInputError):
-    """Raised only where a quote is required (e.g. re-pricing); extraction reports is_quote=false instead."""
-
-    code = "E_NOT_A_QUOTE"
-
-
 class InvalidDossierError(QuoteReviewError):
     """Dossier fields are missing or invalid (reference, claim date, deductible, guarantee...)."""
 
