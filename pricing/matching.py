@@ -1,24 +1,35 @@
 """Match a quote line's designation to a grid item.
 
 A designation is normalised (case, accents, artisans' abbreviations such as ``F&P``,
-``fourn. et pose``, ``dépose/repose``, ``M.O.``, ``BA13``, ``m²``), split into words,
-lemmatised with spaCy's ``fr_core_news_sm`` (lemmas are cached per word, so the model only
-runs on words it has not seen) and mapped onto shared concepts (``poser`` → ``pose``...).
-Each grid item is indexed by the same analysis of its label and phrasings.
+``fourn. et pose``, ``dépose/repose``, ``M.O.``, ``BA13``, ``m²``), cut before a trailing
+clause ("y compris…", "suivant…", "toutes sujétions…"), split into words, lemmatised with
+spaCy's ``fr_core_news_sm`` (lemmas are cached per word, so the model only runs on words it has
+not seen; the grid's own lemmas are kept on disk) and mapped onto shared concepts
+(``poser`` → ``pose``, ``agglos`` → ``parpaing``...). Each grid item is indexed by the same
+analysis of its label and phrasings.
 
 The score of an item mixes how much of the designation's (IDF-weighted) words the item
 knows with how well the best single phrasing of the item covers the designation, then
-adjusts for unit compatibility. Below ``threshold`` the line is unmatched (``item=None``):
-it is never forced onto the nearest item.
+adjusts for unit compatibility. Actions (dépose, remplacement, fourniture et pose...) weigh
+less than the object they apply to; the first objects and a trade named up front steer the
+ranking; an unknown object, a removal matched to a replacement (or the reverse) and an
+hourly or per-kilogram line matched to other units count against the match. Below
+``threshold`` the line is unmatched (``item=None``): it is never forced onto the nearest item.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import os
 import re
+import threading
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
@@ -29,7 +40,14 @@ DEFAULT_THRESHOLD = 0.5
 _SHORTLIST = 16
 _ANALYSIS_CACHE_LIMIT = 200_000
 _UNKNOWN_FACTOR = 0.8
+_UNKNOWN_HEAD_FACTOR = 1.5
 _HEAD_BOOST = 1.5
+_SECOND_BOOST = 1.25
+_UNIT_RARITY_BONUS = 0.02
+_ACTION_FACTOR = 0.5
+_TRADE_CUE_BONUS = 0.06
+_HEAD_MISSING_PENALTY = 0.05
+_ACTION_CONFLICT_PENALTY = 1.0  # a veto: the item prices other work
 
 # Phrase-level rewrites on lower-case ASCII text, applied in order. Multi-word notions become
 # one token so that "papier peint" never matches "peinture" by accident.
@@ -48,6 +66,7 @@ _REWRITES: list[tuple[re.Pattern, str]] = [(re.compile(p), r) for p, r in [
     (r"\bplaco(?:platre)?s?\b", " plaqueplatre "),
     (r"\bpapiers?\s*-?\s*peints?\b", " papierpeint "),
     (r"\btapisseries?\b", " papierpeint "),
+    (r"\blave\s*-?\s*(mains|linge|vaisselle)\b", r" lave\1 "),
     (r"\bchauffe\s*-?\s*eaux?\b", " chauffeeau "),
     (r"\bcumulus\b", " chauffeeau "),
     (r"\bballons?\s+(?:d\s*)?(?:eau\s+chaude|ecs)\b", " chauffeeau "),
@@ -64,7 +83,9 @@ _REWRITES: list[tuple[re.Pattern, str]] = [(re.compile(p), r) for p, r in [
     (r"\banti\s*-\s*|\banti\s+(?=[a-z]{4,})", "anti"),
     (r"\bmise\s+en\s+peinture\b", " peinture "),
     (r"\bmise\s+en\s+securite\b", " misesecurite "),
-    (r"\bmise\s+en\s+(?:decharge|dechetterie)\b", " decharge "),
+    (r"\bmise\s+en\s+(?:decharge|dechetterie|benne)\b", " decharge "),
+    (r"\bweek\s*-?\s*ends?\b|\bwe\b", " weekend "),
+    (r"\bfournitures?\s+comprises?\b", " fourniture "),
     (r"\bmise\s+hors\s+d\s*eau\b", " horseau "),
     (r"\bgres\s*-?\s*ceram\w*\b", " grescerame "),
     (r"\bdeshu\b", " deshumidificateur "),
@@ -93,7 +114,7 @@ _REWRITES: list[tuple[re.Pattern, str]] = [(re.compile(p), r) for p, r in [
 ]]
 
 # Trailing clauses listing what a price includes ("y compris ...", "suivant métré ...").
-_TAIL = re.compile(r"\b(?:y\s+compris|compris|comprenant|suivant\s+metre|selon\s+metre|suivant\s+devis|selon\s+devis)\b")
+_TAIL = re.compile(r"\b(?:y\s+compris|compris|comprenant|suivant|selon|conformement|toutes\s+sujetions)\b")
 
 _STOPWORDS = frozenset("""
 a au aux avec ce ces d de des du dans en et l la le les leur par pour sur sous un une y ou ou
@@ -101,7 +122,14 @@ son sa ses se qui que tout toute tous toutes compris inclus incluant selon suiva
 contradictoire place existant existante existants existantes neuf neuve piece pieces principale
 couloir chambre salon sejour degagement palier etage rdc niveau appartement logement maison
 lot ens ensemble m ml mm cm l u h kg m2 m3 x n no nr num
-""".split())
+""".split()) | frozenset(
+    # The state of what was damaged says nothing about which work repairs it.
+    """endommage endommagee endommages endommagees abime abimee abimes abimees gonfle gonflee gonfles gonflees
+    degrade degradee degrades degradees deteriore deterioree deteriores deteriorees sinistre sinistree sinistres
+    sinistrees mouille mouillee mouilles mouillees humide humides decolle decollee decolles decollees
+    defectueux defectueuse defectueuses hs vetuste vetustes ancien ancienne anciens anciennes vieux vieille
+    encastre encastree encastres encastrees
+    """.split())
 
 # spaCy lemma -> concept shared by nouns and verbs of the same work.
 _CONCEPTS = {
@@ -125,7 +153,34 @@ _CONCEPTS = {
     "platrier": "platrerie", "vitre": "vitrage", "vitres": "vitrage", "verre": "vitrage", "glace": "vitrage",
     "barillet": "cylindre", "canon": "cylindre", "humidimetre": "humidite", "humidimetrie": "humidite",
     "hygrometrie": "humidite", "releve": "mesure", "releves": "mesure",
+    "laquage": "peinture", "laquer": "peinture", "laque": "peinture", "boiseries": "boiserie",
+    "agglo": "parpaing", "agglos": "parpaing", "agglomere": "parpaing", "agglomeres": "parpaing",
+    "mate": "mat", "mates": "mat", "demolir": "demolition", "arracher": "arrachage",
+    "retraire": "retrait", "retirer": "retrait", "piquer": "piquage", "decoller": "decollage",
 }
+
+# Words naming what is done rather than what it is done to: "Remplacement caisson" is about a
+# caisson. They still count in the score, but never stand as the line's head (its object).
+_ACTIONS = frozenset("""
+depose repose remplacement fourniture pose reprise refection reparation installation montage demontage
+intervention realisation creation application renovation mise remise location traitement evacuation
+demolition arrachage
+""".split())
+
+# A line that starts by removing something and puts nothing new in place ("Dépose chauffe-eau",
+# "Démolition doublage placo") is removal work, never the replacement of that thing; and an
+# item that only removes ("Dépose de revêtement de sol") never prices a line that removes nothing.
+_REMOVALS = frozenset({"depose", "demolition", "arrachage", "decollage", "retrait", "piquage"})
+_REPLACING = frozenset({"pose", "fourniture", "remplacement", "repose", "refection", "installation"})
+
+# Concepts naming a trade: among the first words of a line they say whose work it is
+# ("Peinture des plinthes" is painting even though fitting plinths is floor work).
+_TRADE_CUES = {
+    "peinture": "peinture", "plomberie": "plomberie", "carrelage": "carrelage", "couverture": "couverture",
+    "maconnerie": "maconnerie", "menuiserie": "menuiserie", "serrurerie": "serrurerie", "vitrerie": "vitrerie",
+    "platrerie": "platrerie", "nettoyage": "nettoyage", "assechement": "assechement",
+}
+_CUE_WINDOW = 2
 
 # Discounts, deposits and totals are not work ("Remise 5 %"), unlike "remise en état/en place".
 _NOT_WORK = re.compile(
@@ -175,14 +230,53 @@ def _plausible_lemma(token: str, lemma: str) -> str:
     return lemma
 
 
+_models: dict[str, object] = {}
+_models_lock = threading.Lock()
+
+
+def _load_model(name: str):
+    """spaCy's pipeline, loaded once per process and shared (loading takes seconds). Only the
+    components lemmas need are loaded: the parser and the entity recogniser are left out."""
+    with _models_lock:
+        if name not in _models:
+            import spacy
+
+            _models[name] = spacy.load(name, exclude=["parser", "ner", "senter"])
+        return _models[name]
+
+
+def default_cache_dir() -> Path:
+    """Where the grid's lemmas are kept between runs: ``$QUOTE_REVIEW_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/quote-review``, else ``~/.cache/quote-review``."""
+    if os.environ.get("QUOTE_REVIEW_CACHE_DIR"):
+        return Path(os.environ["QUOTE_REVIEW_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "quote-review"
+
+
 class Lemmatizer:
-    """spaCy lemmas with a per-word cache: the model only sees lines with unseen words."""
+    """spaCy lemmas with a per-word cache: the model is loaded when a word is first missing
+    from the cache, and only sees lines with unseen words."""
 
     def __init__(self, model: str = SPACY_MODEL) -> None:
-        import spacy
-
-        self._nlp = spacy.load(model, disable=["parser", "ner", "senter"])
+        self.model = model
+        self._nlp = None
         self._cache: dict[str, str] = {}
+
+    @property
+    def loaded(self) -> bool:
+        return self._nlp is not None
+
+    @property
+    def version(self) -> str:
+        """Model and spaCy versions: lemmas kept on disk are only valid for the same ones."""
+        return f"{self.model}=={metadata.version(self.model)} spacy=={metadata.version('spacy')}"
+
+    def known(self, words: set[str]) -> dict[str, str]:
+        return {w: self._cache[w] for w in words if w in self._cache}
+
+    def remember(self, lemmas: dict[str, str]) -> None:
+        for word, lemma in lemmas.items():
+            self._cache.setdefault(word, lemma)
 
     def lemmas(self, lines: list[list[str]]) -> list[list[str]]:
         # Send spaCy only enough lines to see each unseen word once (in context).
@@ -193,7 +287,9 @@ class Lemmatizer:
             if unseen:
                 scheduled |= unseen
                 pending.append(tokens)
-        for tokens, doc in zip(pending, self._nlp.pipe(" ".join(t) for t in pending)):
+        if pending and self._nlp is None:
+            self._nlp = _load_model(self.model)
+        for tokens, doc in zip(pending, self._nlp.pipe(" ".join(t) for t in pending) if pending else ()):
             if [t.text for t in doc] != tokens:  # spaCy split differently: take words one by one
                 for token in tokens:
                     if token not in self._cache:
@@ -205,9 +301,21 @@ class Lemmatizer:
 
 
 class Matcher:
-    """Index of a grid's items; build once and reuse (loading spaCy takes seconds)."""
+    """Index of a grid's items; build once and reuse.
 
-    def __init__(self, grid: Grid, threshold: float = DEFAULT_THRESHOLD, lemmatizer: Lemmatizer | None = None) -> None:
+    The lemmas of the grid's words are kept on disk in ``cache_dir`` (default
+    :func:`default_cache_dir`), keyed by the grid's words and the spaCy model's version, so a
+    matcher for an unchanged grid is built without loading spaCy; the model is then loaded
+    (once per process) by the first designation carrying a word it has not seen.
+    """
+
+    def __init__(
+        self,
+        grid: Grid,
+        threshold: float = DEFAULT_THRESHOLD,
+        lemmatizer: Lemmatizer | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
         self.grid = grid
         self.threshold = threshold
         self._lemmatizer = lemmatizer or Lemmatizer()
@@ -215,14 +323,20 @@ class Matcher:
         self._corrections: dict[str, str | None] = {}
         items = list(grid.items.values())
         phrase_texts = [[it.label, *it.keywords] for it in items]
-        analysed = self._analyse_many([p for texts in phrase_texts for p in texts], keep_tail=True)
+        flat_texts = [p for texts in phrase_texts for p in texts]
+        self._load_grid_lemmas(flat_texts, cache_dir or default_cache_dir())
+        analysed = self._analyse_many(flat_texts, keep_tail=True)
         position = 0
         bags: dict[str, frozenset[str]] = {}
         raw_phrases: dict[str, list[frozenset[str]]] = {}
+        self._removal_items: set[str] = set()
         for it, texts in zip(items, phrase_texts):
             phrases = [frozenset(analysed[position + k]) for k in range(len(texts))]
             position += len(texts)
             raw_phrases[it.id] = [p for p in phrases if p]
+            label = analysed[position - len(texts)]
+            if label and label[0] in _REMOVALS and not _REPLACING & set(label):
+                self._removal_items.add(it.id)
             bags[it.id] = frozenset().union(*phrases)
         document_frequency: dict[str, int] = defaultdict(int)
         for bag in bags.values():
@@ -247,6 +361,12 @@ class Matcher:
         for item_id, bag in bags.items():
             for token in bag:
                 self._postings[token].append(item_id)
+        # Agreeing on a rare unit says more than agreeing on a common one: few items are
+        # priced per hour, half the grid is priced per unit.
+        unit_share: dict[str, float] = defaultdict(float)
+        for it in items:
+            unit_share[it.unit] += 1 / n
+        self._unit_bonus = defaultdict(lambda: 0.03, {u: 0.03 + _UNIT_RARITY_BONUS * (1 - share) for u, share in unit_share.items()})
         self._trade_share: dict[str, dict[str, float]] = {}
         for token, ids in self._postings.items():
             shares: dict[str, float] = defaultdict(float)
@@ -255,6 +375,26 @@ class Matcher:
             self._trade_share[token] = dict(shares)
 
     # -- analysis ----------------------------------------------------------------------
+    def _load_grid_lemmas(self, texts: list[str], cache_dir: Path) -> None:
+        """Fill the lemma cache with the grid's words from disk, or lemmatise them and save."""
+        words = [[t for t in self._tokens(text, keep_tail=True) if not _HAS_DIGIT.search(t)] for text in texts]
+        key = hashlib.sha256(json.dumps([self._lemmatizer.version, words]).encode()).hexdigest()[:24]
+        path = cache_dir / f"grid-lemmas-{key}.json"
+        try:
+            self._lemmatizer.remember(json.loads(path.read_text(encoding="utf-8")))
+            return
+        except (OSError, ValueError):
+            pass
+        self._lemmatizer.lemmas(words)
+        lemmas = self._lemmatizer.known({w for line in words for w in line})
+        try:  # a cache that cannot be written only costs the next build its seconds
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text(json.dumps(lemmas, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+            os.replace(partial, path)
+        except OSError:
+            pass
+
     def _tokens(self, text: str, keep_tail: bool) -> list[str]:
         text = normalise(text)
         if not keep_tail:
@@ -293,21 +433,35 @@ class Matcher:
         self._corrections[token] = found
         return found
 
-    def _query(self, text: str) -> tuple[dict[str, float], str | None]:
-        """IDF weights of the designation's words, and its first known word (the head)."""
+    def _query(self, text: str) -> tuple[dict[str, float], list[str | None], str | None]:
+        """IDF weights of the designation's words, its first two objects (None when the grid
+        does not know the word), and the trade its first words name.
+
+        Objects are the words that are not actions (dépose, remplacement...): the first one
+        is the head. Actions weigh half: "Réfection joints silicone" is about silicone joints.
+        An unknown head weighs more against a match than other unknown words: "Remplacement
+        caisson de cuisine" is about an object the grid does not price.
+        """
         weights: dict[str, float] = {}
-        head = None
+        objects: list[str | None] = []
+        cue = None
         for token in self._analysis[text]:
             has_digit = bool(_HAS_DIGIT.search(token))
             known = token if token in self._idf else self._correct(token)
+            is_object = not has_digit and token not in _ACTIONS
+            if is_object:
+                objects.append(known)
+                if cue is None and len(objects) <= _CUE_WINDOW:
+                    cue = _TRADE_CUES.get(known or token)
             if known is not None:
                 # Sizes and references ("200", "45x45") refine a match but never make one.
-                weights[known] = self._idf[known] * (0.3 if has_digit else 1.0)
-                if head is None and not has_digit:
-                    head = known
+                factor = 0.3 if has_digit else _ACTION_FACTOR if known in _ACTIONS else 1.0
+                weights[known] = max(weights.get(known, 0.0), self._idf[known] * factor)
             elif not has_digit:  # unknown words count against the match; unknown numbers do not
-                weights[token] = self._unknown_weight
-        return weights, head
+                weights[token] = self._unknown_weight * (_UNKNOWN_HEAD_FACTOR if len(objects) == 1 and is_object else 1.0)
+        if not objects:  # a line of actions only ("Dépose et repose")
+            objects = [t for t in weights if t in self._idf and not _HAS_DIGIT.search(t)][:1]
+        return weights, objects[:2], cue
 
     # -- scoring -----------------------------------------------------------------------
     def _score(self, item_id: str, query: dict[str, float], total: float, unit: str | None) -> float:
@@ -329,9 +483,12 @@ class Matcher:
         score = 0.5 * covered / total + 0.5 * best_phrase
         item_unit = self.grid.items[item_id].unit
         if unit and unit != item_unit:
-            score -= 0.03 if {unit, item_unit} <= {"u", "forfait"} else 0.12
+            if {unit, item_unit} <= {"u", "forfait"}:
+                score -= 0.03
+            else:  # hours (labour) and kilograms (a supply) are another kind of price altogether
+                score -= 0.2 if {"h", "kg"} & {unit, item_unit} else 0.12
         elif unit:
-            score += 0.03
+            score += self._unit_bonus[unit]
         return max(0.0, min(1.0, score))
 
     def _trade_guess(self, query: dict[str, float]) -> str | None:
@@ -349,28 +506,59 @@ class Matcher:
         return trade if best >= 0.6 * sum(votes.values()) else None
 
     def _match_analysed(self, text: str, unit: str | None) -> Match:
-        query, head = self._query(text)
-        if head is None:
+        query, objects, cue = self._query(text)
+        if not any(t in self._idf for t in query):
             return Match(None, 0.0, None)
-        # Ranking favours the head word: artisans write the work first ("Peinture radiateur"
-        # is painting, not heating). Acceptance uses the plain weights, so a known first word
-        # alone cannot pull an out-of-grid line over the threshold.
+        head = objects[0] if objects else None
+        # Ranking favours the first objects: artisans write the work first ("Peinture radiateur"
+        # is painting, not heating), and the trade the line names. Acceptance uses the plain
+        # weights, so neither can pull an out-of-grid line over the threshold.
         ranking = dict(query)
-        ranking[head] *= _HEAD_BOOST
+        for token, boost in zip(objects, (_HEAD_BOOST, _SECOND_BOOST)):
+            if token is not None:
+                ranking[token] *= boost
         ranking_total = sum(ranking.values())
         known: dict[str, float] = defaultdict(float)
         for token, weight in ranking.items():
             for item_id in self._postings.get(token, ()):
                 known[item_id] += weight
         shortlist = sorted(known, key=known.__getitem__, reverse=True)[:_SHORTLIST]
-        ranked = sorted(((self._score(i, ranking, ranking_total, unit), i) for i in shortlist), reverse=True)
-        alternatives = tuple((i, round(s, 3)) for s, i in ranked[:3])
+        ranked = sorted(
+            (
+                (self._score(i, ranking, ranking_total, unit) + self._cue_bonus(i, cue) - self._mismatch(i, query, head), i)
+                for i in shortlist
+            ),
+            reverse=True,
+        )
+        alternatives = tuple((i, round(min(max(s, 0.0), 1.0), 3)) for s, i in ranked[:3])
         best_id = ranked[0][1]
-        score = round(self._score(best_id, query, sum(query.values()), unit), 4)
+        score = self._score(best_id, query, sum(query.values()), unit) - self._mismatch(best_id, query, head)
+        score = round(max(0.0, score), 4)
         if score >= self.threshold:
             item = self.grid.items[best_id]
             return Match(item, score, item.trade, alternatives)
         return Match(None, score, self._trade_guess(query), alternatives)
+
+    def _mismatch(self, item_id: str, query: dict[str, float], head: str | None) -> float:
+        """Penalty for an item that prices other work than the line: it does not know the line's
+        object ("Meuble bas cuisine" is no sink), or one of them removes or moves what the
+        other puts in place ("Dépose chauffe-eau" and "Dépose et repose WC" are no new
+        appliance, "F&P revêtement de sol" is no removal)."""
+        bag = self._bags[item_id]
+        penalty = _HEAD_MISSING_PENALTY if head is not None and head not in bag else 0.0
+        first = next(iter(query), None)
+        removal_only = first in _REMOVALS and not _REPLACING & query.keys()
+        moved = first == "depose" and "repose" in query
+        if (
+            (removal_only and not _REMOVALS & bag)
+            or (moved and "repose" not in bag)
+            or (item_id in self._removal_items and not _REMOVALS & query.keys())
+        ):
+            penalty += _ACTION_CONFLICT_PENALTY
+        return penalty
+
+    def _cue_bonus(self, item_id: str, cue: str | None) -> float:
+        return _TRADE_CUE_BONUS if cue is not None and self.grid.items[item_id].trade == cue else 0.0
 
     def match(self, description: str, unit: str | None = None) -> Match:
         return self.match_many([(description, unit)])[0]
