@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline.decide import REN_PROPOSED, TO_REVIEW, decide  # noqa: E402
-from pipeline.models import Dossier, Extraction, cents  # noqa: E402
+from pipeline.models import GUARANTEES, Dossier, Extraction, cents  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 from pricing.grid import load_grid  # noqa: E402
 from pricing.matching import Matcher  # noqa: E402
@@ -34,6 +34,13 @@ CLAIM_TO_GUARANTEE = {
     "effraction": "vol_vandalisme", "incendie": "incendie",
 }
 EXCESS_THRESHOLD = Decimal("200")
+
+
+def guarantee_of(claim: str | None) -> str:
+    """corpus-dev names claims (degat_eaux...); corpusgen writes the guarantee id itself."""
+    if claim in GUARANTEES:
+        return claim
+    return CLAIM_TO_GUARANTEE.get(claim or "", "degats_des_eaux")
 
 
 def market_ttc(truth: dict) -> Decimal:
@@ -69,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             from extractors import extract_document
             extraction = extract_document(args.corpus / truth["file"], doc_id=truth["doc_id"])
         dossier = Dossier(truth["doc_id"], dt.date(2025, 1, 15), Decimal("150"),
-                          CLAIM_TO_GUARANTEE.get(truth.get("claim") or "", "degats_des_eaux"),
+                          guarantee_of(truth.get("claim")),
                           postcode=truth.get("site_postcode"))
         priced = price_lines(extraction, grid, matcher, dossier.postcode)
         before_decide = time.perf_counter()
