@@ -51,9 +51,12 @@ def review_panel(review: Review, title: str) -> Panel:
     summary.append(f"{status}", style=f"bold {_STATUS_STYLE.get(status, 'white')}")
     if contract.get("motive"):
         summary.append(f" — {contract['motive']}")
+    excluded = contract.get("excluded_ttc")
     summary.append(
         f"\nTTC devis {euros(contract['quoted_ttc'])}   révisé {euros(contract['revised_ttc'])}   "
-        f"écart {euros(contract['variance_ttc'])}   franchise {euros(contract.get('deductible'))}   "
+        f"écart {euros(contract['variance_ttc'])}"
+        + (f" (dont hors garantie {euros(excluded)})" if excluded else "")
+        + f"   franchise {euros(contract.get('deductible'))}   "
         f"indemnité {euros(contract['indemnity'])}   barème {contract['grid_version']}"
     )
     for flag in contract["flags"]:

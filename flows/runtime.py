@@ -41,6 +41,8 @@ def is_healthy(api_url: str, timeout: float = 1.0) -> bool:
 def configure_prefect() -> str:
     """Set Prefect's environment before it is imported; returns "server" or "ephemeral"."""
     os.environ.setdefault("PREFECT_HOME", str(home() / "prefect"))
+    # Prefect's SQLite database lives there; a missing folder fails its server's start-up.
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_LOG_PRINTS", "false")
