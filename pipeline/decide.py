@@ -318,22 +318,22 @@ def decide(
 def settle(review: Review, settings: Settings) -> Review:
     """Apply the variance rule to a review whose lines are revised: totals, status, motive, indemnity."""
     review = replace(review, flags=[f for f in review.flags if f.code != "ABOVE_REFERENCE"])
-    residual = cents(sum((
-        (line.revised_total_ht - line.reference_total_ht) * (ONE + line.vat_rate)
-        for line in review.lines
-        if line.covered and line.reference_total_ht is not None and not _overridden(line)
-    ), ZERO))
-    if residual > settings.variance_threshold_ttc:
-        # Each line is inside its band, yet together they exceed the grid: a reviewer weighs it.
-        review.flags.append(Flag(
-            "ABOVE_REFERENCE",
-            f"Lignes dans les fourchettes du barème, mais le devis dépasse la référence de {residual} € TTC.",
-            {"above_reference_ttc": money_json(residual), "threshold_ttc": money_json(settings.variance_threshold_ttc)},
-        ))
     variance = cents(sum(
         ((line.quoted_total_ht - line.revised_total_ht) * (ONE + line.vat_rate) for line in review.lines), ZERO
     ))
     review = replace(review, variance_ttc=variance, revised_ttc=review.quoted_ttc - variance, motive=None, indemnity=None)
+    over_reference = cents(sum((
+        (line.quoted_total_ht - line.reference_total_ht) * (ONE + line.vat_rate)
+        for line in review.lines
+        if line.covered and line.reference_total_ht is not None and not _overridden(line)
+    ), ZERO))
+    if over_reference > settings.variance_threshold_ttc >= price_variance_ttc(review):
+        # Each line is within tolerance, yet together they exceed the grid: a reviewer weighs it.
+        review.flags.append(Flag(
+            "ABOVE_REFERENCE",
+            f"Lignes dans la tolérance du barème, mais le devis dépasse la référence de {over_reference} € TTC.",
+            {"above_reference_ttc": money_json(over_reference), "threshold_ttc": money_json(settings.variance_threshold_ttc)},
+        ))
     if review.needs_human:
         return replace(review, status=TO_REVIEW)
     # REN answers over-pricing: work the guarantee excludes is not paid whoever repairs, so it does not count.
