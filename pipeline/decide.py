@@ -303,7 +303,8 @@ def decide(
         return replace(base, status=OUT_OF_SCOPE, motive=MOTIVE_OUT_OF_SCOPE, flags=[scope_flag], lines=_unrevised(lines))
 
     dossier_flags = _arithmetic_flags(extraction, settings)
-    unmeasured = [line.index for line in lines if any(f.code == "MISSING_QUANTITY" for f in line.flags)]
+    # Work the guarantee excludes is not paid whatever its measurements: it does not block the revision.
+    unmeasured = [line.index for line in lines if line.covered and any(f.code == "MISSING_QUANTITY" for f in line.flags)]
     if unmeasured:
         dossier_flags.append(Flag(
             "MISSING_QUANTITY",
@@ -534,7 +535,8 @@ def _review_line(
 
 def _line_checks(line, item, trade, postcode, extraction, grid, settings) -> list[Flag]:
     flags: list[Flag] = []
-    measured = line.unit in MEASURED_UNITS or (item is not None and item.unit in MEASURED_UNITS)
+    # A line the quote itself prices as a lump sum ("forfait", "u") is not measured work, whatever item it matches.
+    measured = line.unit in MEASURED_UNITS or (line.unit is None and item is not None and item.unit in MEASURED_UNITS)
     if measured and not line.quantity:
         flags.append(Flag(
             "MISSING_QUANTITY",

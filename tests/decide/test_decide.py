@@ -315,3 +315,20 @@ def test_a_wide_grid_band_does_not_widen_the_price_tolerance(quoted_unit, cut):
     review = run(extraction([paint]), [priced(0, paint, PAINT, reference_unit="1000", high_unit="2000")])
     assert review.lines[0].revised_total_ht == (D("1000.00") if cut else D(quoted_unit))
     assert ("PRICE_ABOVE_GRID" in codes(review)) is cut
+
+
+def test_a_line_priced_as_a_lump_sum_is_not_measured_work_even_if_its_item_is():
+    paint = line("800", unit="forfait", trade="peinture")
+    filler = line("200", qty=1, unit="u", pu="200", trade="peinture")
+    review = run(extraction([paint, filler]), [priced(0, paint, PAINT), priced(1, filler, PAINT, "200", "200")])
+    assert "MISSING_QUANTITY" not in codes(review)
+    assert review.status != "not_revisable"
+
+
+def test_uncovered_work_without_measurements_does_not_block_the_revision():
+    pipe = line("300", unit="ml", trade="plomberie")
+    paint = line("800", qty=20, unit="m2", pu="40", trade="peinture")
+    review = run(extraction([pipe, paint]), [priced(0, pipe, TAP), priced(1, paint, PAINT, "40", "48")],
+                 GridDouble(uncovered_trades={"plomberie"}))
+    assert review.lines[0].covered is False and review.lines[0].revised_total_ht == 0
+    assert review.status != "not_revisable"
