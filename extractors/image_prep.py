@@ -50,6 +50,11 @@ def prepare_page(img: np.ndarray) -> PreparedPage:
         gray = warp_to_page(gray, quad)
         warped = True
         steps.append("page_warp")
+    # Before flattening: the paper estimate would take a filled band for shadow and grey it out.
+    if not warped:
+        gray = gray.copy()  # the loaded image may be read-only, and is not ours to change
+    if invert_dark_bands(gray):
+        steps.append("invert_bands")
     if needs_flattening(gray):
         gray = flatten_light(gray)
         steps.append("flatten_light")
@@ -61,8 +66,6 @@ def prepare_page(img: np.ndarray) -> PreparedPage:
     if scale > 1.0:
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         steps.append("upscale")
-    if invert_dark_bands(gray):
-        steps.append("invert_bands")
     rules, rule_mask = find_rules(gray)
     if rules:
         gray = erase_rules(gray, rule_mask)
@@ -238,9 +241,13 @@ def invert_dark_bands(gray: np.ndarray) -> bool:
             end += 1
         # Text-height bands only: a dark photo margin or a big filled area is not a header.
         if max(8, height // 400) <= end - row <= height // 15:
-            columns = np.flatnonzero(dark[row:end].mean(axis=0) > 0.5)
-            if columns.size:
-                x0, x1 = columns[0], columns[-1] + 1
+            # A low share of dark rows per column keeps the whole width of a band still tilted before deskew.
+            x0, x1 = _longest_run(dark[row:end].mean(axis=0) > 0.2)
+            # A header band lies on the paper; a dark strip reaching the image's edge is the background
+            # around a photographed sheet (its longest dark run is the band when the sheet has margins).
+            margin = width // 100
+            if x1 - x0 > width // 4 and x0 > margin and x1 < width - margin and row > 0 and end < height \
+                    and _stands_out(gray, row, end, x0, x1):
                 band = 255 - gray[row:end, x0:x1].astype(np.float32)
                 # The fill becomes paper white, the letters keep their contrast.
                 background = max(1.0, float(np.percentile(band, 60)))
@@ -248,6 +255,29 @@ def invert_dark_bands(gray: np.ndarray) -> bool:
                 inverted = True
         row = end
     return inverted
+
+
+def _longest_run(flags: np.ndarray) -> tuple[int, int]:
+    """Start and end (exclusive) of the longest run of True; (0, 0) when there is none."""
+    padded = np.concatenate(([0], flags.astype(np.int8), [0]))
+    edges = np.flatnonzero(np.diff(padded))
+    if not edges.size:
+        return 0, 0
+    starts, ends = edges[::2], edges[1::2]
+    longest = int(np.argmax(ends - starts))
+    return int(starts[longest]), int(ends[longest])
+
+
+def _stands_out(gray: np.ndarray, row: int, end: int, x0: int, x1: int) -> bool:
+    """A filled band is much darker than the paper right above and below it; a shadow on a photo
+    darkens its surroundings too."""
+    size = end - row
+    above = gray[max(0, row - size):row, x0:x1]
+    below = gray[end:end + size, x0:x1]
+    if not above.size or not below.size:
+        return False
+    band = float(np.median(gray[row:end, x0:x1]))
+    return band < 0.6 * min(float(np.median(above)), float(np.median(below)))
 
 
 def find_rules(gray: np.ndarray) -> tuple[list[RuleLine], np.ndarray]:

@@ -78,6 +78,33 @@ def normalise_unit(text: str | None) -> str | None:
     return _UNIT_ALIASES.get(key) or _UNIT_ALIASES.get(key.rstrip("."))
 
 
+# What OCR makes of the printed units: a lost or misread exponent ("m2?", "nm", "ma"), "l" read "il"
+# ("mil."), "Fft" read "Fit", "FE", "EE", "Fortait", "pce" read "pe", accents on "U".
+_OCR_UNITS = (
+    (re.compile(r"^[mn][mn]?[2²?*>ae]?\??$"), "m2"),
+    (re.compile(r"^m[3³]\??$"), "m3"),
+    (re.compile(r"^m[il1|][il1]?\.?$"), "ml"),
+    (re.compile(r"^fo[rt]{1,2}[fa]"), "forfait"),
+    (re.compile(r"^[fe][fiet1lc]{1,2}\.?$"), "forfait"),
+    (re.compile(r"^p[ce][ec]?s?\.?$"), "u"),
+    (re.compile(r"^[uùúû]\.?$"), "u"),
+    (re.compile(r"^k[gq]s?\.?$"), "kg"),
+)
+
+
+def read_unit(text: str | None) -> str | None:
+    """``normalise_unit``, then the usual OCR misreadings of a unit cell (border or dot debris around
+    it stripped); None when the cell still names no unit."""
+    unit = normalise_unit(text)
+    if unit is not None or not text:
+        return unit
+    key = re.sub(r"^[\s:;|\-_°#'\".,!]+|[\s:;|\-_°#'\",!]+$", "", text.strip().lower())
+    unit = normalise_unit(key)
+    if unit is not None:
+        return unit
+    return next((unit for pattern, unit in _OCR_UNITS if pattern.match(key)), None)
+
+
 def is_unit(text: str) -> bool:
     return normalise_unit(text) is not None
 

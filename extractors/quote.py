@@ -99,8 +99,10 @@ def _digits(value: Decimal) -> str:
 
 
 def digit_edits(read: Decimal, derived: Decimal) -> int:
-    """How many digit edits turn what OCR read into the derived figure (separators aside)."""
-    return Levenshtein.distance(_digits(read), _digits(derived))
+    """How many digit edits turn what OCR read into the derived figure (separators aside), the derived
+    figure taken as printed with or without its two decimals ("1,00" read "100" is no edit from 1)."""
+    printed = {_digits(derived), f"{cents(derived):f}".replace(".", "").replace("-", "").lstrip("0")}
+    return min(Levenshtein.distance(_digits(read), digits) for digits in printed)
 
 
 def _derived_readings(item: LineItem) -> list[tuple[str, Decimal]]:
@@ -211,7 +213,9 @@ def read_quote(pages: list[PageText], doc_id: str) -> Extraction:
 def _check_sums(items: list[LineItem], totals, lines_sum: Decimal, from_ocr: bool) -> list[str]:
     warnings = []
     if totals.ht and lines_sum != totals.ht:
-        fixed = _repair_one_total(items, totals.ht - lines_sum) if from_ocr else None
+        fixed = None
+        if from_ocr:
+            fixed = _repair_lost_separators(items, totals.ht - lines_sum) or _repair_one_total(items, totals.ht - lines_sum)
         if fixed:
             warnings.append(fixed)
         else:
@@ -235,3 +239,29 @@ def _repair_one_total(items: list[LineItem], gap: Decimal) -> str | None:
     before, item.total_ht = item.total_ht, variant
     item.confidence = min(item.confidence, 0.8)
     return f"« {item.description[:40]} » : total lu {before}, corrigé en {variant} (somme des lignes = total HT)"
+
+
+def _repair_lost_separators(items: list[LineItem], gap: Decimal) -> str | None:
+    """Line totals OCR read without their decimal comma ("208,01" → 20801), found as the one set of
+    whole-number totals whose hundredths close the gap to the printed total HT; each such line is then
+    checked again, since its quantity and unit price often lost the same comma ("1,00" → 100)."""
+    candidates = [item for item in items if item.total_ht >= 100 and item.total_ht == item.total_ht.to_integral_value()]
+    if not candidates or len(candidates) > 12:
+        return None
+    fits = [
+        subset
+        for size in range(1, min(4, len(candidates)) + 1)
+        for subset in itertools.combinations(candidates, size)
+        if sum((cents(item.total_ht / 100) - item.total_ht for item in subset), Decimal("0")) == gap
+    ]
+    if len(fits) != 1:
+        return None
+    for item in fits[0]:
+        item.total_ht = cents(item.total_ht / 100)
+        if item.unit_price_ht is not None and item.unit_price_ht > item.total_ht \
+                and item.unit_price_ht == item.unit_price_ht.to_integral_value():
+            item.unit_price_ht = cents(item.unit_price_ht / 100)
+        repair_line(item, from_ocr=True)
+        item.confidence = min(item.confidence, 0.8)
+    names = ", ".join(f"« {item.description[:30]} »" for item in fits[0])
+    return f"virgule décimale perdue à la lecture du total de {names} (somme des lignes = total HT)"

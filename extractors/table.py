@@ -17,7 +17,7 @@ from decimal import Decimal
 from rapidfuzz import fuzz
 
 from extractors.layout import TextLine, split_phrases
-from extractors.numbers import normalise_unit, parse_number, parse_vat_rate
+from extractors.numbers import normalise_unit, parse_number, parse_vat_rate, read_unit
 from pipeline.models import LineItem, RuleLine, cents
 
 
@@ -52,6 +52,10 @@ def _head_kind(word: str) -> str | None:
             return kind
     if key == "prix":
         return "price"  # resolved by the next word: "prix unitaire" or "prix total"
+    if key.startswith("prix") and len(key) > 4:
+        # OCR glued the label's words together: "PrixU.", "PrixtotalHT".
+        kind = _resolve_price(["prix", key[4:]])
+        return "price" if kind == "price_ambiguous" else kind
     if len(key) >= 5:
         best = max(_FUZZY_HEADS, key=lambda w: fuzz.ratio(key, w))
         if fuzz.ratio(key, best) >= 80:
@@ -96,18 +100,27 @@ def parse_header(line: TextLine) -> Header | None:
     Unreadable labels (OCR) become "unknown" columns so their cells stay apart.
     """
     labels: list[tuple[str, list]] = []
-    gap_limit = line.height * 0.9
+    gap_limit = line.gap_limit(0.9)
+    # OCR boxes hug the ink, so a space between two words of one label can exceed the tight limit;
+    # words that only ever qualify a label ("HT", "unitaire", "des") may join from a little further.
+    qualifier_gap_limit = max(line.height * 2.2, gap_limit)
     for word in line.words:
         key = fold(word.text).strip(":|[]")
         if not re.search(r"\w", key):
             continue  # a table border read as "|"
         kind = _head_kind(word.text)
         current = labels[-1] if labels else None
-        near = current is not None and word.x0 - current[1][-1].x1 <= gap_limit
+        gap = word.x0 - current[1][-1].x1 if current is not None else None
+        near = current is not None and gap <= gap_limit
+        loose = current is not None and gap <= qualifier_gap_limit
         if near and current[0] == "price" and kind in {None, "total", "unit", "vat"}:
             current[1].append(word)
-        elif near and key in _QUALIFIERS and not (key in {"u", "u."} and current[0] != "unit_price"):
+        elif loose and current[0] == "price" and (key.startswith("unit") or key.startswith("total")):
             current[1].append(word)
+        elif loose and key in _QUALIFIERS and not (key in {"u", "u."} and current[0] != "unit_price"):
+            current[1].append(word)
+        elif loose and kind == "description" and current[0] == "description":
+            current[1].append(word)  # "Désignation des ouvrages"
         elif near and kind is None:
             current[1].append(word)
         else:
@@ -154,6 +167,12 @@ def _finish(columns: list[Column], line: TextLine) -> Header | None:
         if column.kind == "price_ambiguous":
             column.kind = "total"
     kinds = [c.kind for c in columns]
+    figures = {"quantity", "unit", "unit_price"} & set(kinds)
+    if "description" not in kinds and "total" in kinds and len(figures) >= 2 and len(unknown) == 1:
+        # The designation label alone was unreadable (OCR), the figure labels around it say this is the table.
+        unknown[0].kind = "description"
+        unknown = []
+        kinds = [c.kind for c in columns]
     if "description" not in kinds or "total" not in kinds or len(columns) - len(unknown) < 3:
         return None
     return Header(columns, line.y0, line.y1)
@@ -293,7 +312,10 @@ def _amount(text: str | None) -> Decimal | None:
     """A cell's figure; symbols printed around it (€, EUR, HT, *) are allowed, other words are not."""
     if not text:
         return None
-    return parse_number(re.sub(r"(?i)(€|\beur\b|\bh\.?t\.?\b|\*|\|)", " ", text).strip())
+    text = re.sub(r"(?i)(€|\beur\b|\bh\.?t\.?\b|\*|\|)", " ", text).strip()
+    # OCR reads a decimal comma as a colon ("1:93") and leaves a stray one after a figure ("6:").
+    text = re.sub(r"(?<=\d)[:;](?=\d)", ",", text).rstrip(":;").strip()
+    return parse_number(text)
 
 
 def read_rows(body: list[TextLine], header: Header, rules: list[RuleLine]) -> list[Row | str]:
@@ -385,7 +407,12 @@ def row_to_item(row: Row, vat_codes: dict[str, Decimal], page: int, table_x: tup
             quantity, unit_text = parse_number(match.group(1)), match.group(2)
     if unit_text == "" and quantity_text and _LUMP.match(quantity_text.strip()):
         unit_text = quantity_text
-    unit = normalise_unit(unit_text)
+    if quantity is None and not quantity_text:
+        # The quantity printed close to its unit fell into the unit column: "6 pc", "1 Fft".
+        match = re.match(r"^\s*(\d[\d.,]*)\s+(\S+)\s*$", unit_text)
+        if match and read_unit(match.group(2)) is not None:
+            quantity, unit_text = parse_number(match.group(1)), match.group(2)
+    unit = read_unit(unit_text)
     if unit_text and unit is None:
         warnings.append(f"unité « {unit_text} » non reconnue pour « {description[:40]} »")
     unit_price = _amount(row.cells.get("unit_price"))

@@ -150,3 +150,28 @@ def test_a_printed_page_looks_like_text_and_a_plain_photo_does_not():
     cv2.circle(wall, (800, 600), 300, 60, -1)  # a water stain
     assert looks_like_text(page)
     assert not looks_like_text(wall)
+
+
+def test_a_dark_header_band_is_inverted_but_a_dark_photo_background_is_not():
+    from extractors.image_prep import invert_dark_bands
+
+    page = np.full((1000, 800), 240, np.uint8)
+    page[300:340, 100:700] = 50  # a filled header band on the paper...
+    cv2.putText(page, "Designation   Qte   Montant HT", (110, 330), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 250, 2)
+    page[950:1000, :] = 40  # ...and the dark table the sheet lies on, along the image's bottom edge
+    band_letters = page[300:340, 100:700] > 200
+    assert invert_dark_bands(page)
+    assert page[300:340, 100:700][~band_letters].mean() > 200  # the fill became paper
+    assert page[300:340, 100:700][band_letters].mean() < 100  # the letters became ink
+    assert page[950:1000].mean() < 60  # the background was left alone
+
+
+def test_a_shadow_across_the_sheet_is_not_taken_for_a_band():
+    from extractors.image_prep import invert_dark_bands
+
+    page = np.full((1000, 800), 240, np.uint8)
+    page[300:1000, 50:750] = 140  # the paper under a shadow...
+    page[500:540, 50:750] = 100  # ...darker still along one strip, yet hardly darker than around it
+    before = page.copy()
+    assert not invert_dark_bands(page)
+    assert np.array_equal(page, before)

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from extractors.numbers import normalise_unit, parse_number, parse_vat_legend, parse_vat_rate
+from extractors.numbers import normalise_unit, parse_number, parse_vat_legend, parse_vat_rate, read_unit
 
 
 @pytest.mark.parametrize(
@@ -47,3 +47,13 @@ def test_vat_rates_and_legend_codes():
     assert parse_vat_rate("5,5") == Decimal("0.055")
     assert parse_vat_rate("20,00") == Decimal("0.2")
     assert parse_vat_rate("17 %") is None
+
+
+@pytest.mark.parametrize(
+    "read, unit",
+    [("m2?", "m2"), ("nm", "m2"), ("::M2", "m2"), ("N2", "m2"), ("mil.", "ml"), (": ml", "ml"), ("Fit", "forfait"),
+     ("FE", "forfait"), ("Fortait", "forfait"), ("pe", "u"), (":- pc", "u"), ("Ù", "u"), (":°KG", "kg"),
+     ("m3?", "m3"), ("Ve", None), ("Total", None), ("", None)],
+)
+def test_ocr_misreadings_of_units_are_recognised(read, unit):
+    assert read_unit(read) == unit

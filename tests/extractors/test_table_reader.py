@@ -125,3 +125,92 @@ def test_ocr_gaps_are_filled_only_where_the_arithmetic_gives_one_answer():
     assert discount.total_ht == Decimal("-31.34")
     assert (quote.totals.ht, quote.totals.tva, quote.totals.ttc) == (Decimal("595.44"), Decimal("59.54"), Decimal("654.98"))
     assert any(w.startswith("total TVA mal lu") for w in quote.warnings)
+
+
+def spaced_words(y: float, cells: list[tuple[float, str]], space: float, align_right: set[int] = frozenset()) -> list[Word]:
+    """Like ``words_at`` with OCR-like boxes: ink-tight height and a chosen space between words
+    (a monospaced font set wide apart gives spaces of ~1.6 cap heights)."""
+    words = []
+    for index, (x, text) in enumerate(cells):
+        tokens = text.split(" ")
+        width = sum(len(t) * CHAR for t in tokens) + space * (len(tokens) - 1)
+        start = x - width if index in align_right else x
+        for token in tokens:
+            words.append(Word(token, start, y, start + len(token) * CHAR, y + 0.006, 0.95))
+            start += len(token) * CHAR + space
+    return words
+
+
+def test_wide_ocr_spaces_keep_labels_and_totals_together():
+    """Spaces wider than the tight OCR boxes' height must not split "Montant HT" into two columns,
+    nor read the rate of "TVA (10 %)" as the VAT amount."""
+    space = 0.0095
+    filler = [spaced_words(0.02 + 0.012 * i, [(0.07, "Entreprise Durand rue des Lilas Lyon")], space) for i in range(4)]
+    rows = filler + [
+        spaced_words(0.10, [(0.07, "DEVIS N° 2025-12")], space),
+        spaced_words(0.20, [(0.07, "N° Désignation des ouvrages"), (0.58, "Unité"), (0.655, "Qté"), (0.74, "Prix"), (0.83, "Montant HT")], space),
+        spaced_words(0.215, [(0.74, "unitaire HT")], space),
+        spaced_words(0.23, [(0.07, "1 Pose carrelage grès"), (0.58, "m2"), (0.70, "4,80"), (0.80, "110,57"), (0.93, "530,74")], space, {2, 3, 4}),
+        spaced_words(0.25, [(0.07, "2 Forfait déplacement"), (0.58, "Fft"), (0.70, "1"), (0.80, "89,85"), (0.93, "89,85")], space, {2, 3, 4}),
+        spaced_words(0.28, [(0.07, "Devis valable 3 mois"), (0.60, "Montant total HT"), (0.93, "620,59")], space, {2}),
+        spaced_words(0.295, [(0.07, "IBAN : FR76 3000"), (0.60, "TVA (10 %)"), (0.93, "62,06")], space, {2}),
+        spaced_words(0.31, [(0.60, "Montant total TTC"), (0.93, "682,65")], space, {1}),
+    ]
+    quote = read_quote([build_page(rows)], "wide-spaces")
+    assert quote.is_quote
+    assert [(l.quantity, l.unit, l.unit_price_ht, l.total_ht) for l in quote.lines] == [
+        (Decimal("4.80"), "m2", Decimal("110.57"), Decimal("530.74")),
+        (Decimal("1"), "forfait", Decimal("89.85"), Decimal("89.85")),
+    ]
+    assert (quote.totals.ht, quote.totals.tva, quote.totals.ttc) == (Decimal("620.59"), Decimal("62.06"), Decimal("682.65"))
+
+
+def test_header_with_glued_labels_and_an_unreadable_designation_label():
+    """OCR glued "Prix U." and "Prix total HT" into single words and read "Désignation" as noise:
+    the figure labels still identify the table and the noise column holds the designations."""
+    rows = [
+        words_at(0.05, [(0.07, "DEVIS N° 88")]),
+        words_at(0.15, [(0.07, "ER bons"), (0.50, "Nb"), (0.56, "Unité"), (0.66, "PrixU."), (0.80, "PrixtotalHT")]),
+        words_at(0.17, [(0.07, "Dépose faux plafond"), (0.54, "12,00"), (0.57, "m2"), (0.72, "20,00"), (0.90, "240,00")], {1, 3, 4}),
+        words_at(0.19, [(0.07, "Location échafaudage"), (0.54, "1"), (0.57, "ens"), (0.72, "150,00"), (0.90, "150,00")], {1, 3, 4}),
+        words_at(0.23, [(0.60, "Total HT"), (0.90, "390,00")], {1}),
+        words_at(0.245, [(0.60, "Total TTC"), (0.90, "468,00")], {1}),
+    ]
+    quote = read_quote([build_page(rows)], "glued")
+    assert [(l.description, l.quantity, l.unit, l.unit_price_ht) for l in quote.lines] == [
+        ("Dépose faux plafond", Decimal("12.00"), "m2", Decimal("20.00")),
+        ("Location échafaudage", Decimal("1"), "forfait", Decimal("150.00")),
+    ]
+
+
+def test_ocr_unit_cells_colons_and_quantities_beside_their_unit_are_read():
+    rows = [
+        words_at(0.05, [(0.07, "DEVIS N° 91")]),
+        words_at(0.15, [(0.07, "Désignation"), (0.50, "Qté"), (0.56, "Unité"), (0.66, "P.U. HT"), (0.80, "Montant HT")]),
+        # "mil." is "ml" with the l read "il"; "1:93" a decimal comma read as a colon.
+        words_at(0.17, [(0.07, "Joint silicone"), (0.54, "1:93"), (0.57, "mil."), (0.72, "10,00"), (0.90, "19,30")], {1, 3, 4}),
+        # "Fft" read "Fit"; its quantity printed close to it fell into the unit column.
+        words_at(0.19, [(0.07, "Nettoyage fin de chantier"), (0.56, "1 Fit"), (0.72, "150,00"), (0.90, "150,00")], {2, 3}),
+        words_at(0.25, [(0.60, "Total HT"), (0.90, "169,30")], {1}),
+        words_at(0.265, [(0.60, "Total TTC"), (0.90, "203,16")], {1}),
+    ]
+    quote = read_quote([build_page(rows)], "units")
+    assert [(l.quantity, l.unit) for l in quote.lines] == [(Decimal("1.93"), "ml"), (Decimal("1"), "forfait")]
+
+
+def test_decimal_commas_lost_by_ocr_are_restored_from_the_total_ht():
+    """"1,00" read "100" and "208,01" read "20801" agree with each other (100 × 208,01 = 20 801),
+    so only the printed total HT reveals the lost commas."""
+    rows = [
+        words_at(0.05, [(0.07, "DEVIS N° 92")]),
+        words_at(0.15, [(0.07, "Désignation"), (0.50, "Qté"), (0.56, "Unité"), (0.66, "P.U. HT"), (0.80, "Montant HT")]),
+        words_at(0.17, [(0.07, "Déplacement mobilier"), (0.54, "100"), (0.57, "Fft"), (0.72, "208,01"), (0.90, "20801")], {1, 3, 4}),
+        words_at(0.19, [(0.07, "Peinture murs"), (0.54, "10,00"), (0.57, "m2"), (0.72, "25,00"), (0.90, "250,00")], {1, 3, 4}),
+        words_at(0.21, [(0.07, "Protection des sols"), (0.54, "100"), (0.57, "Fft"), (0.72, "185,83"), (0.90, "18583")], {1, 3, 4}),
+        words_at(0.25, [(0.60, "Total HT"), (0.90, "643,84")], {1}),
+        words_at(0.265, [(0.60, "Total TTC"), (0.90, "772,61")], {1}),
+    ]
+    quote = read_quote([build_page(rows)], "lost-commas")
+    assert [(l.quantity, l.total_ht) for l in quote.lines] == [
+        (Decimal("1"), Decimal("208.01")), (Decimal("10.00"), Decimal("250.00")), (Decimal("1"), Decimal("185.83"))]
+    assert any("virgule décimale perdue" in w for w in quote.warnings)
