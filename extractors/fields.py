@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from rapidfuzz import fuzz
 from stdnum.fr import siren as siren_check
 from stdnum.fr import siret as siret_check
 
-from extractors.layout import TextLine, split_phrases
+from extractors.layout import Phrase, TextLine, split_phrases
 from extractors.numbers import AMOUNT_RE, parse_number
 from extractors.table import fold
 from pipeline.models import Supplier, Totals, cents
@@ -156,31 +157,108 @@ def _block_below(lines: list[TextLine], index: int, x0: float | None, depth: int
 
 
 _LEGAL_FORMS = re.compile(r"\b(sarl|sas|sasu|eurl|sa|sci|ets|ste|société|entreprise|ei|eirl|scop)\b", re.IGNORECASE)
+# The legal mention printed at the foot of the pages: "NAME - capital 8 000 € - RCS Lyon 123 456 789 - …".
+# The name is the first " - " segment: a misread "capital" must not glue the amount onto the name.
+_LEGAL_MENTION = re.compile(r"^(?P<name>(?:(?!\s[-–]\s).)+?)\s+[-–]\s.*?\b(?:capital|rcs|r\.c\.s|siren|siret)\b",
+                            re.IGNORECASE)
+_NOT_A_NAME = re.compile(
+    r"^(devis|facture|client|date|objet|tel|mail|siret|siren|rcs|proforma|lot|page|lieu|ref|libelle|designation|"
+    r"qte|total|montant|ht|tva|le|emis|capital|m\.|mme|mlle|mr|madame|monsieur|m et mme|"
+    r"quantite|unite|prix|prestation|article|description|detail|forfait)(?=\W|$)")
+# "Plomberie - Nettoyage - Électricité": the trades under a letterhead, not a name.
+_LIST_OF_TRADES = re.compile(r"\S\s[-|]\s.*\S\s[-|]\s")
+_CONTACT_OR_ADDRESS = re.compile(
+    r"(@|www\.|\btel\b|\d{2}\s\d{2}\s\d{2}|\brue\b|\bavenue\b|\bplace\b|\broute\b|\bquai\b|\bboulevard\b|\ballee\b|"
+    r"\bimpasse\b|\bchemin\b|siret|\d{5})")
+# Labels that open the client's block: the names printed below them are the client's, not the supplier's.
+_CLIENT_LABEL = re.compile(r"^(client|destinataire|maitre d'ouvrage|adresse de facturation|facture a)\b")
+# Column labels of the items table; the letterhead is above it.
+_TABLE_HEAD = re.compile(r"^\W*(designation|libelle|quantite|qte|prix|p\.?u|description|prestation|article|detail|"
+                         r"unite|montant|total|tva|ref|nb|n°)\b")
+_SUPPLIER_LABEL = re.compile(r"^(entreprise|prestataire|emetteur|émetteur)\s*:\s*", re.IGNORECASE)
+# Mean OCR confidence under which a phrase is more likely a smudge or a logo than a name.
+_MIN_NAME_CONFIDENCE = 0.5
+# Two readings of one name (letterhead and legal mention) at least this similar are the same name.
+_SAME_NAME = 80
+
+
+@dataclass
+class _NameReading:
+    text: str
+    confidence: float
+    height: float
+    y0: float
+
+    @property
+    def has_legal_form(self) -> bool:
+        return bool(_LEGAL_FORMS.search(self.text))
+
+
+def _phrase_confidence(phrase: Phrase) -> float:
+    return sum(w.confidence for w in phrase.words) / len(phrase.words)
+
+
+def _credible_name(text: str, confidence: float) -> bool:
+    folded = fold(text)
+    letters = sum(c.isalpha() for c in folded)
+    return (confidence >= _MIN_NAME_CONFIDENCE and letters >= 4 and letters >= 0.6 * len(folded.replace(" ", ""))
+            and not text.endswith(":") and not _NOT_A_NAME.match(folded) and not _CONTACT_OR_ADDRESS.search(folded)
+            and not _LIST_OF_TRADES.search(text))
+
+
+def _legal_mention_names(lines: list[TextLine]) -> list[_NameReading]:
+    """The company name heading the legal mention, on every page it is printed."""
+    readings = []
+    for line in lines:
+        m = _LEGAL_MENTION.match(line.text)
+        if not m:
+            continue
+        name = m.group("name").strip(" -|")
+        words = line.words[: len(name.split())]
+        confidence = sum(w.confidence for w in words) / len(words)
+        if _credible_name(name, confidence):
+            readings.append(_NameReading(name, confidence, max(w.y1 - w.y0 for w in words), line.y0))
+    return readings
+
+
+def _letterhead_names(lines: list[TextLine]) -> list[_NameReading]:
+    """Name-like phrases of the top of page 1, above the items table and outside the client's block."""
+    readings = []
+    client_labels: list[tuple[float, float]] = []  # (x0, y1) of each "Client :" label
+    for line in lines:
+        if line.page != 1 or line.y1 >= 0.3:
+            continue
+        phrases = split_phrases(line, gap_factor=2.5)
+        if sum(bool(_TABLE_HEAD.match(fold(p.text))) for p in phrases) >= 2 and len(phrases) >= 3:
+            break
+        for phrase in phrases:
+            folded = fold(phrase.text)
+            if _CLIENT_LABEL.match(folded):
+                client_labels.append((phrase.x0, line.y1))
+                continue
+            if any(abs(phrase.x0 - x0) < 0.06 and 0 <= line.y0 - y1 < 0.1 for x0, y1 in client_labels):
+                continue
+            name = _SUPPLIER_LABEL.sub("", phrase.text).strip(" -|")
+            confidence = _phrase_confidence(phrase)
+            if _credible_name(name, confidence):
+                readings.append(_NameReading(name, confidence, max(w.y1 - w.y0 for w in phrase.words), line.y0))
+    return readings
 
 
 def find_supplier_name(lines: list[TextLine]) -> str | None:
-    """The letterhead: the tallest line in the top of the first page that is not a title or a client line."""
-    top = [l for l in lines if l.y1 < 0.3 and l.page == 1]
-    candidates = []
-    for line in top:
-        for phrase in split_phrases(line, gap_factor=2.5):
-            name = re.sub(r"^(client|entreprise|prestataire|emetteur|émetteur)\s*:\s*", "", phrase.text, flags=re.I).strip(" -|")
-            folded = fold(name)
-            if not re.search(r"[a-z]{2}", folded) or name.endswith(":") or re.match(
-                    r"^(devis|facture|client|date|objet|tel|mail|siret|siren|proforma|lot|page|lieu|ref|libelle|designation|"
-                    r"qte|total|montant|ht|tva|le |emis|m\.|mme|mr|madame|monsieur)\b", folded):
-                continue
-            if re.search(r"(@|www\.|\btel\b|\d{2}\s\d{2}\s\d{2}|\brue\b|\bavenue\b|\bplace\b|\broute\b|\bquai\b|"
-                         r"\bboulevard\b|\ballee\b|\bimpasse\b|\bchemin\b|siret|\d{5})", folded):
-                continue
-            height = max(w.y1 - w.y0 for w in phrase.words)
-            candidates.append((round(height, 3), -line.y0, name))
-    if candidates:
-        return max(candidates)[2]
-    for line in lines:
-        if _LEGAL_FORMS.search(line.text):
-            return line.text.split(" - ")[0].strip()
-    return None
+    """The supplier's name: the legal mention's company name, read from the letterhead when the letterhead
+    prints the same name more legibly; without a legal mention, the letterhead phrase with a legal form,
+    else the tallest; None when nothing credible is printed."""
+    letterhead = _letterhead_names(lines)
+    mentions = _legal_mention_names(lines)
+    if mentions:
+        mention = max(mentions, key=lambda r: r.confidence)
+        same = [r for r in letterhead if fuzz.ratio(fold(r.text), fold(mention.text)) >= _SAME_NAME]
+        best = max(same, key=lambda r: (r.confidence, r.height), default=None)
+        return best.text if best and best.confidence >= mention.confidence else mention.text
+    if not letterhead:
+        return None
+    return max(letterhead, key=lambda r: (r.has_legal_form, round(r.height, 3), -r.y0)).text
 
 
 @dataclass
