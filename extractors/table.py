@@ -146,6 +146,8 @@ def _merge_repeated(columns: list[Column]) -> list[Column]:
 
 
 def _finish(columns: list[Column], line: TextLine) -> Header | None:
+    # OCR debris between labels ("dE)", "|") is not a column: it would steal its neighbours' cells.
+    columns = [c for c in columns if c.kind != "unknown" or re.fullmatch(r"[A-Za-zÀ-ÿ][\w.%€' ]*", c.label)]
     columns = _merge_repeated(columns)
     unknown = [c for c in columns if c.kind == "unknown"]
     if len(unknown) > 2 or any(re.search(r"\d{2}", c.label) for c in columns):

@@ -175,3 +175,19 @@ def test_a_shadow_across_the_sheet_is_not_taken_for_a_band():
     before = page.copy()
     assert not invert_dark_bands(page)
     assert np.array_equal(page, before)
+
+
+def test_a_grey_header_band_is_whitened_and_its_letters_stay_dark():
+    import cv2
+    import numpy as np
+
+    from extractors.image_prep import whiten_tinted_bands
+
+    page = np.full((1400, 1000), 245, np.uint8)
+    page[300:340, 80:920] = 190  # grey fill of a table header
+    cv2.putText(page, "Designation   Qte   U   P.U. HT", (100, 330), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 30, 2)
+    assert whiten_tinted_bands(page)
+    band = page[300:340, 80:920]
+    assert np.percentile(band, 60) >= 235  # the fill is paper now
+    assert band.min() <= 60  # the letters are still dark
+    assert (page[600:700] == 245).all()  # the rest of the page is untouched

@@ -214,3 +214,16 @@ def test_decimal_commas_lost_by_ocr_are_restored_from_the_total_ht():
     assert [(l.quantity, l.total_ht) for l in quote.lines] == [
         (Decimal("1"), Decimal("208.01")), (Decimal("10.00"), Decimal("250.00")), (Decimal("1"), Decimal("185.83"))]
     assert any("virgule décimale perdue" in w for w in quote.warnings)
+
+
+def test_ocr_debris_between_header_labels_does_not_steal_a_column():
+    rows = [
+        words_at(0.05, [(0.07, "DEVIS N° 12")]),
+        words_at(0.15, [(0.07, "Désignation"), (0.50, "Qté"), (0.555, "dE)"), (0.60, "U"), (0.70, "P.U. HT"), (0.85, "Montant HT")]),
+        words_at(0.17, [(0.07, "Reprise dormant"), (0.53, "4"), (0.60, "h"), (0.76, "41,43"), (0.92, "165,72")], {1, 3, 4}),
+        words_at(0.21, [(0.60, "Total HT"), (0.92, "165,72")], {1}),
+        words_at(0.225, [(0.60, "TVA 10 %"), (0.92, "16,57")], {1}),
+        words_at(0.24, [(0.60, "Total TTC"), (0.92, "182,29")], {1}),
+    ]
+    (item,) = read_quote([build_page(rows)], "debris").lines
+    assert (item.quantity, item.unit, item.unit_price_ht) == (Decimal("4"), "h", Decimal("41.43"))
