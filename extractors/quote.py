@@ -32,6 +32,12 @@ LOW_CONFIDENCE = 0.6
 def _find_header(lines: list[TextLine]) -> tuple[int, Header] | None:
     for index, line in enumerate(lines):
         header = parse_header(line)
+        if header is None and index + 1 < len(lines):
+            # Labels set on two baselines ("Qté  Unité  Prix" a little above "N°  Désignation"): read as one line.
+            below = lines[index + 1]
+            if below.y0 - line.y0 < line.height * 1.2:
+                header = parse_header(TextLine(sorted(line.words + below.words, key=lambda w: w.x0), line.page))
+                index += 1 if header is not None else 0
         if header is not None:
             return index, header
     return None

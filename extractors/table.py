@@ -42,13 +42,15 @@ _HEADS = {
 _QUALIFIERS = {"ht", "h.t.", "h.t", "ttc", "t.t.c.", "€", "(€)", "eur", "(eur)", "des", "de", "la", "du", "en",
                "unitaire", "unit.", "unitaires", "travaux", "prestations", "(ht)", "(€ht)", "€ht", "%", "(%)",
                "euros", "/", "fournitures", "et", "u"}
+_COMPACT_HEADS = {kind: {re.sub(r"[^a-z%°]", "", w) for w in words} for kind, words in _HEADS.items()}
 _FUZZY_HEADS = {word: kind for kind, words in _HEADS.items() for word in words if len(word) >= 5}
 
 
 def _head_kind(word: str) -> str | None:
     key = fold(word).strip(":|[]")
+    compact = re.sub(r"[^a-z%°]", "", key)  # "PU:HT", "P.U.H.T" → "puht"
     for kind, words in _HEADS.items():
-        if key in words:
+        if key in words or (len(compact) >= 2 and compact in _COMPACT_HEADS[kind]):
             return kind
     if key == "prix":
         return "price"  # resolved by the next word: "prix unitaire" or "prix total"

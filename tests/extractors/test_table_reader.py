@@ -227,3 +227,20 @@ def test_ocr_debris_between_header_labels_does_not_steal_a_column():
     ]
     (item,) = read_quote([build_page(rows)], "debris").lines
     assert (item.quantity, item.unit, item.unit_price_ht) == (Decimal("4"), "h", Decimal("41.43"))
+
+
+def test_header_labels_on_two_baselines_and_a_colon_for_a_dot_are_one_header():
+    rows = [
+        words_at(0.05, [(0.07, "DEVIS N° 2024/714")]),
+        words_at(0.150, [(0.50, "Qté"), (0.58, "Unité"), (0.68, "PU:HT"), (0.82, "Montant HT")]),
+        words_at(0.157, [(0.07, "N°"), (0.12, "Désignation des ouvrages")]),
+        words_at(0.18, [(0.07, "1.1"), (0.12, "Réfection faîtage scellé"), (0.55, "3,94"), (0.58, "ml"), (0.76, "68,13"),
+                        (0.92, "268,43")], {2, 4, 5}),
+        words_at(0.22, [(0.60, "Total HT"), (0.92, "268,43")], {1}),
+        words_at(0.235, [(0.60, "TVA 10 %"), (0.92, "26,84")], {1}),
+        words_at(0.25, [(0.60, "Total TTC"), (0.92, "295,27")], {1}),
+    ]
+    (item,) = read_quote([build_page(rows)], "two-baselines").lines
+    assert item.description == "Réfection faîtage scellé"
+    assert (item.quantity, item.unit, item.unit_price_ht, item.total_ht) == (
+        Decimal("3.94"), "ml", Decimal("68.13"), Decimal("268.43"))
