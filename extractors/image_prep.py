@@ -225,6 +225,15 @@ def upscale_factor(gray: np.ndarray) -> float:
     return min(2.0, 2480 / short_side)
 
 
+def _text_height_bands(wide_rows: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of flagged rows as tall as a line of text (start, end exclusive): a dark photo margin or a big
+    filled area is not a table header."""
+    height = len(wide_rows)
+    padded = np.concatenate(([0], wide_rows.astype(np.int8), [0]))
+    edges = np.flatnonzero(np.diff(padded))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2]) if max(8, height // 400) <= b - a <= height // 15]
+
+
 def invert_dark_bands(gray: np.ndarray) -> bool:
     """Turn light-on-dark bands (a table header printed white on a dark fill) into dark-on-light, in place.
 
@@ -234,58 +243,37 @@ def invert_dark_bands(gray: np.ndarray) -> bool:
     height, width = gray.shape[:2]
     paper = float(np.percentile(gray[::4, ::4], 90))
     dark = gray < paper * 0.55
-    wide = dark.mean(axis=1) > 0.35
     inverted = False
-    row = 0
-    while row < height:
-        if not wide[row]:
-            row += 1
-            continue
-        end = row
-        while end < height and wide[end]:
-            end += 1
-        # Text-height bands only: a dark photo margin or a big filled area is not a header.
-        if max(8, height // 400) <= end - row <= height // 15:
-            # A low share of dark rows per column keeps the whole width of a band still tilted before deskew.
-            x0, x1 = _longest_run(dark[row:end].mean(axis=0) > 0.2)
-            # A header band lies on the paper; a dark strip reaching the image's edge is the background
-            # around a photographed sheet (its longest dark run is the band when the sheet has margins).
-            margin = width // 100
-            if x1 - x0 > width // 4 and x0 > margin and x1 < width - margin and row > 0 and end < height \
-                    and _stands_out(gray, row, end, x0, x1):
-                band = 255 - gray[row:end, x0:x1].astype(np.float32)
-                # The fill becomes paper white, the letters keep their contrast.
-                background = max(1.0, float(np.percentile(band, 60)))
-                gray[row:end, x0:x1] = np.clip(band * (255.0 / background), 0, 255).astype(np.uint8)
-                inverted = True
-        row = end
+    for row, end in _text_height_bands(dark.mean(axis=1) > 0.35):
+        # A low share of dark rows per column keeps the whole width of a band still tilted before deskew.
+        x0, x1 = _longest_run(dark[row:end].mean(axis=0) > 0.2)
+        # A header band lies on the paper; a dark strip reaching the image's edge is the background
+        # around a photographed sheet (its longest dark run is the band when the sheet has margins).
+        margin = width // 100
+        if x1 - x0 > width // 4 and x0 > margin and x1 < width - margin and row > 0 and end < height \
+                and _stands_out(gray, row, end, x0, x1):
+            band = 255 - gray[row:end, x0:x1].astype(np.float32)
+            # The fill becomes paper white, the letters keep their contrast.
+            background = max(1.0, float(np.percentile(band, 60)))
+            gray[row:end, x0:x1] = np.clip(band * (255.0 / background), 0, 255).astype(np.uint8)
+            inverted = True
     return inverted
 
 
 def whiten_tinted_bands(gray: np.ndarray) -> bool:
     """Bring a light tinted fill (a grey table header) to paper white, in place, keeping the letters dark:
     Tesseract misreads dark text on a mid-grey fill far more often than on white."""
-    height, width = gray.shape[:2]
+    width = gray.shape[1]
     paper = float(np.percentile(gray[::4, ::4], 90))
     tinted = (gray >= paper * 0.55) & (gray < paper * 0.88)
-    wide = tinted.mean(axis=1) > 0.5
     whitened = False
-    row = 0
-    while row < height:
-        if not wide[row]:
-            row += 1
-            continue
-        end = row
-        while end < height and wide[end]:
-            end += 1
-        if max(8, height // 400) <= end - row <= height // 15:
-            x0, x1 = _longest_run(tinted[row:end].mean(axis=0) > 0.5)
-            if x1 - x0 > width // 4:
-                band = gray[row:end, x0:x1].astype(np.float32)
-                fill = max(1.0, float(np.percentile(band, 60)))
-                gray[row:end, x0:x1] = np.clip(band * (paper / fill), 0, 255).astype(np.uint8)
-                whitened = True
-        row = end
+    for row, end in _text_height_bands(tinted.mean(axis=1) > 0.5):
+        x0, x1 = _longest_run(tinted[row:end].mean(axis=0) > 0.5)
+        if x1 - x0 > width // 4:
+            band = gray[row:end, x0:x1].astype(np.float32)
+            fill = max(1.0, float(np.percentile(band, 60)))
+            gray[row:end, x0:x1] = np.clip(band * (paper / fill), 0, 255).astype(np.uint8)
+            whitened = True
     return whitened
 
 
