@@ -11,7 +11,7 @@ from stdnum.fr import siren as siren_check
 from stdnum.fr import siret as siret_check
 
 from extractors.layout import Phrase, TextLine, split_phrases
-from extractors.numbers import AMOUNT_RE, parse_number
+from extractors.numbers import AMOUNT_RE, digit_edits, parse_number
 from extractors.table import fold
 from pipeline.models import Supplier, Totals, cents
 
@@ -376,8 +376,6 @@ def resolve_totals(printed: PrintedTotals, lines_sum: Decimal, from_ocr: bool = 
 def _repair_totals(ht: Decimal, tva: Decimal, ttc: Decimal, lines_sum: Decimal):
     """The one total that, recomputed from the other two, is the likeliest misreading of what OCR read
     (fewest digit edits, HT last when the sum of the lines vouches for it)."""
-    from extractors.quote import digit_edits
-
     candidates = [
         (digit_edits(tva, ttc - ht), "TVA", ht, ttc - ht, ttc),
         (digit_edits(ttc, ht + tva), "TTC", ht, tva, ht + tva),

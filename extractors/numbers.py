@@ -9,6 +9,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from rapidfuzz.distance import Levenshtein
+
+from pipeline.models import cents
+
 _CURRENCY = re.compile(r"(€|eur(?:os?)?\b|e$)", re.IGNORECASE)
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
 # A run that can be one printed number: digits, group separators, sign, currency.
@@ -105,10 +109,6 @@ def read_unit(text: str | None) -> str | None:
     return next((unit for pattern, unit in _OCR_UNITS if pattern.match(key)), None)
 
 
-def is_unit(text: str) -> bool:
-    return normalise_unit(text) is not None
-
-
 _STANDARD_RATES = (Decimal("0.2"), Decimal("0.1"), Decimal("0.055"), Decimal("0.021"), Decimal("0.085"), Decimal("0"))
 
 
@@ -139,3 +139,17 @@ def parse_vat_legend(text: str) -> dict[str, Decimal]:
         if value is not None:
             codes[code] = (value / 100).normalize()
     return codes
+
+
+# OCR misreadings: the arithmetic of a line or of the totals recomputes a figure, and these tell
+# whether what OCR read could be that figure misprinted.
+def _digits(value: Decimal) -> str:
+    """The printed digits of a figure: "10276.00" and "102.76" both give "10276" (a lost separator)."""
+    return f"{value.normalize():f}".replace(".", "").replace("-", "").lstrip("0")
+
+
+def digit_edits(read: Decimal, derived: Decimal) -> int:
+    """How many digit edits turn what OCR read into the derived figure (separators aside), the derived
+    figure taken as printed with or without its two decimals ("1,00" read "100" is no edit from 1)."""
+    printed = {_digits(derived), f"{cents(derived):f}".replace(".", "").replace("-", "").lstrip("0")}
+    return min(Levenshtein.distance(_digits(read), digits) for digits in printed)

@@ -5,11 +5,10 @@ import itertools
 import re
 from decimal import Decimal
 
-from rapidfuzz.distance import Levenshtein
 
 from extractors.fields import find_quote_date, find_quote_number, find_site_postcode, find_supplier, find_totals, resolve_totals
 from extractors.layout import TextLine, group_lines
-from extractors.numbers import parse_vat_legend
+from extractors.numbers import digit_edits, parse_vat_legend
 from extractors.table import (
     Header,
     Row,
@@ -97,18 +96,6 @@ def _variants(value: Decimal) -> list[Decimal]:
             if shorter not in {"", "-", "."} and not shorter.startswith("."):
                 found.append(Decimal(shorter))
     return found
-
-
-def _digits(value: Decimal) -> str:
-    """The printed digits of a figure: "10276.00" and "102.76" both give "10276" (a lost separator)."""
-    return f"{value.normalize():f}".replace(".", "").replace("-", "").lstrip("0")
-
-
-def digit_edits(read: Decimal, derived: Decimal) -> int:
-    """How many digit edits turn what OCR read into the derived figure (separators aside), the derived
-    figure taken as printed with or without its two decimals ("1,00" read "100" is no edit from 1)."""
-    printed = {_digits(derived), f"{cents(derived):f}".replace(".", "").replace("-", "").lstrip("0")}
-    return min(Levenshtein.distance(_digits(read), digits) for digits in printed)
 
 
 def _derived_readings(item: LineItem) -> list[tuple[str, Decimal]]:
