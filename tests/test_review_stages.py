@@ -1,0 +1,24 @@
+"""The review stages composed without Prefect: what flows wrap, usable on their own."""
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+from pipeline.models import Dossier
+from pipeline.review import ReviewServices, review_file
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def test_review_file_runs_every_stage_and_turns_bad_input_into_an_outcome(tmp_path):
+    services = ReviewServices.open(f"sqlite:///{tmp_path / 'qr.db'}", home=tmp_path / "var")
+    dossier = Dossier("PLAIN-1", dt.date(2025, 6, 17), Decimal("150"), "degats_des_eaux", postcode="17000")
+    try:
+        good = review_file(services, EXAMPLES / "devis-plombier-juste.pdf", dossier)
+        empty = tmp_path / "vide.pdf"
+        empty.write_bytes(b"")
+        bad = review_file(services, empty, Dossier("PLAIN-2", dt.date(2025, 6, 17), Decimal("0"), "incendie"))
+        assert good.error is None and good.review.quoted_ttc == Decimal("1482.83")
+        assert services.store.latest_review("PLAIN-1").status == good.review.status
+        assert bad.review is None and bad.error.code == "E_EMPTY" and bad.error.path == str(empty)
+    finally:
+        services.close()
