@@ -55,12 +55,13 @@ FLAG_CATALOGUE: dict[str, tuple[bool, str]] = {
     "PRICE_ABOVE_GRID": (False, "line price above the grid band, revised to the reference"),
     "NOT_COVERED": (False, "work not covered by the guarantee, revised to 0"),
     "LABOUR_ABOVE_MINIMUM": (False, "labour charged as a lump sum above the zone's minimum billing"),
-    "UNMATCHED_LINE": (True, "no grid item for the line, its price cannot be checked"),
+    "UNMATCHED_LINE": (False, "no grid item for the line: kept at its quoted amount, its doubt weighs on the dossier"),
     "SUPPLY_PRICE_GAP": (True, "supplied product over the catalogue price by > 30 % and > 100 EUR"),
     "VAT_RATE_SUSPECT": (True, "VAT rate inconsistent with the work"),
     "ARITHMETIC_MISMATCH": (True, "qty x unit price, sum of lines or HT + TVA do not add up"),
     "LOW_OCR_CONFIDENCE": (True, "line read with a low confidence"),
-    "ABOVE_REFERENCE": (True, "lines inside their bands but the quote is over the grid reference by more than the threshold"),
+    "ABOVE_REFERENCE": (True, "little or nothing cut, yet the quote may exceed the market by more than the threshold given the grid's spread"),
+    "VARIANCE_UNCERTAIN": (True, "the cuts exceed the threshold, but the whole quote is not clearly over the market given the grid's spread"),
     "MISSING_QUANTITY": (False, "area/length/volume work without a quantity: not revisable"),
     "OUT_OF_SCOPE_LOW": (False, "TTC below the desk's scope"),
     "OUT_OF_SCOPE_HIGH": (False, "TTC above the desk's scope"),
@@ -68,6 +69,7 @@ FLAG_CATALOGUE: dict[str, tuple[bool, str]] = {
     "NOT_A_QUOTE": (False, "the document is not a quote"),
     "REVIEWER_OVERRIDE": (False, "a reviewer changed the line"),
 }
+MARKET_DOUBT_CODES = frozenset({"ABOVE_REFERENCE", "VARIANCE_UNCERTAIN"})
 NEEDS_HUMAN = frozenset(code for code, (human, _) in FLAG_CATALOGUE.items() if human)
 
 MEASURED_UNITS = frozenset({"m2", "ml", "m3"})
@@ -318,23 +320,14 @@ def decide(
 
 def settle(review: Review, settings: Settings) -> Review:
     """Apply the variance rule to a review whose lines are revised: totals, status, motive, indemnity."""
-    review = replace(review, flags=[f for f in review.flags if f.code != "ABOVE_REFERENCE"])
+    review = replace(review, flags=[f for f in review.flags if f.code not in MARKET_DOUBT_CODES])
     variance = cents(sum(
         ((line.quoted_total_ht - line.revised_total_ht) * (ONE + line.vat_rate) for line in review.lines), ZERO
     ))
     review = replace(review, variance_ttc=variance, revised_ttc=review.quoted_ttc - variance, motive=None, indemnity=None)
-    over_reference = cents(sum((
-        (line.quoted_total_ht - line.reference_total_ht) * (ONE + line.vat_rate)
-        for line in review.lines
-        if line.covered and line.reference_total_ht is not None and not _overridden(line)
-    ), ZERO))
-    if over_reference > settings.variance_threshold_ttc >= price_variance_ttc(review):
-        # Each line is within tolerance, yet together they exceed the grid: a reviewer weighs it.
-        review.flags.append(Flag(
-            "ABOVE_REFERENCE",
-            f"Lignes dans la tolérance du barème, mais le devis dépasse la référence de {over_reference} € TTC.",
-            {"above_reference_ttc": money_json(over_reference), "threshold_ttc": money_json(settings.variance_threshold_ttc)},
-        ))
+    doubt = _market_doubt(review, settings)
+    if doubt is not None:
+        review.flags.append(doubt)
     if review.needs_human:
         return replace(review, status=TO_REVIEW)
     # REN answers over-pricing: work the guarantee excludes is not paid whoever repairs, so it does not count.
@@ -343,6 +336,64 @@ def settle(review: Review, settings: Settings) -> Review:
     if review.revised:
         return replace(review, status=ACCEPTED_UNDER_200, motive=MOTIVE_ECO, indemnity=_payable(accepted_ttc(review), review))
     return replace(review, status=AUTO_VALIDATED, indemnity=_payable(review.quoted_ttc, review))
+
+
+def _market_doubt(review: Review, settings: Settings) -> Flag | None:
+    """Whether the grid is too imprecise for the robot's verdict on this quote as a whole.
+
+    Line cuts decide the revised amount, but each line's market price scatters around the grid
+    reference: the robot closes a quote only when the whole quote is, give or take that scatter,
+    within the threshold of the reference, and offers REN only when it is clearly beyond it.
+    """
+    # Uncovered lines are not paid, but their prices still tell how this supplier prices its work.
+    compared = [line for line in review.lines if line.reference_total_ht is not None and not _overridden(line)]
+    unpriced = [
+        line for line in review.lines
+        if line.covered and line.reference_total_ht is None and not line.is_discount and not _overridden(line)
+    ]
+    over_reference = cents(sum(
+        ((line.quoted_total_ht - line.reference_total_ht) * (ONE + line.vat_rate) for line in compared), ZERO
+    ))
+    scatter = market_scatter_ttc(compared, settings, unpriced)
+    threshold = settings.variance_threshold_ttc
+    if price_variance_ttc(review) <= threshold < over_reference + settings.close_confidence * scatter:
+        margin = cents(settings.close_confidence * scatter)
+        return Flag(
+            "ABOVE_REFERENCE",
+            f"Le devis dépasse peut-être le marché de plus de {threshold} € TTC : "
+            f"{over_reference} € TTC au-dessus de la référence du barème, à ± {margin} € près.",
+            {"above_reference_ttc": money_json(over_reference), "uncertainty_ttc": money_json(margin),
+             "threshold_ttc": money_json(threshold)},
+        )
+    # With no scatter the grid is the market: the line cuts stand on their own.
+    if scatter and price_variance_ttc(review) > threshold >= over_reference - settings.ren_confidence * scatter:
+        margin = cents(settings.ren_confidence * scatter)
+        return Flag(
+            "VARIANCE_UNCERTAIN",
+            f"Lignes ramenées au barème, mais le devis entier n'est que de {over_reference} € TTC "
+            f"(± {margin} €) au-dessus de la référence : l'offre REN demande un avis.",
+            {"above_reference_ttc": money_json(over_reference), "uncertainty_ttc": money_json(margin),
+             "threshold_ttc": money_json(threshold)},
+        )
+    return None
+
+
+def market_scatter_ttc(
+    lines: Sequence[LineReview], settings: Settings, unpriced: Sequence[LineReview] = ()
+) -> Decimal:
+    """One standard deviation of the market total of ``lines`` around their grid reference, TTC.
+
+    Each line's market price scatters around its reference on its own (``market_spread``) and,
+    all lines of a quote together, with the firm and the site (``quote_spread``). The line parts
+    add up as the root of the sum of squares, so many small lines are known more precisely than
+    a few big ones; the shared part grows with the whole quote. ``unpriced`` lines (no grid item,
+    or units that do not compare) are taken at their quoted amount, give or take ``unpriced_spread``.
+    """
+    references = [line.reference_total_ht * (ONE + line.vat_rate) for line in lines]
+    own = settings.market_spread ** 2 * sum((r * r for r in references), ZERO)
+    shared = (settings.quote_spread * sum(references, ZERO)) ** 2
+    unknown = sum(((settings.unpriced_spread * line.quoted_total_ht * (ONE + line.vat_rate)) ** 2 for line in unpriced), ZERO)
+    return (own + shared + unknown).sqrt()
 
 
 def excluded_ttc(review: Review) -> Decimal:

@@ -15,7 +15,8 @@ from pipeline.errors import StateError
 from pipeline.settings import Settings
 
 D = Decimal
-SETTINGS = Settings()
+# A grid that matches the market exactly: the line rules alone decide (the market doubt has its own tests).
+SETTINGS = Settings(market_spread=D(0), quote_spread=D(0))
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "schemas" / "review.schema.json").read_text())
 
 
@@ -76,7 +77,7 @@ def test_price_inside_the_band_is_not_cut():
     review = run(extraction([paint]), [priced(0, paint, PAINT, reference_unit="100", high_unit="120")])
     assert review.lines[0].revised_total_ht == D("1200.00")
     assert codes(review) == ["ABOVE_REFERENCE"] and review.status == "to_review"
-    assert review.flags[0].figures == {"above_reference_ttc": 220.0, "threshold_ttc": 200.0}
+    assert review.flags[0].figures == {"above_reference_ttc": 220.0, "uncertainty_ttc": 0.0, "threshold_ttc": 200.0}
     above = line("1200.10", qty=10, unit="m2", pu="120.01", trade="peinture")
     cut = run(extraction([above]), [priced(0, above, PAINT, reference_unit="100", high_unit="120")])
     assert cut.lines[0].revised_total_ht == D("1000.00")
@@ -96,12 +97,19 @@ def test_uncovered_line_is_revised_to_zero_and_not_paid():
     assert review.indemnity == D("620.00")
 
 
-def test_unmatched_line_keeps_its_amount_and_needs_a_human():
+def test_unmatched_line_keeps_its_amount_and_its_doubt_weighs_on_the_dossier():
     odd = line("900", qty=1, unit="u", pu="900", description="Prestation mystère")
     review = run(extraction([odd]), [priced(0, odd, None)])
     assert review.lines[0].revised_total_ht == D("900.00")
-    assert codes(review) == ["UNMATCHED_LINE"]
+    # 990 € TTC nobody can price, give or take 50 %: a reviewer decides.
+    assert codes(review) == ["ABOVE_REFERENCE", "UNMATCHED_LINE"]
     assert review.status == "to_review" and review.indemnity is None
+    assert review.flags[0].figures["uncertainty_ttc"] == 569.25  # 1.15 × 50 % × 990
+    fee = line("60", qty=1, unit="u", pu="60", description="Frais de dossier")
+    tap = line("700", qty=1, unit="u", pu="700", trade="plomberie")
+    small = run(extraction([tap, fee]), [priced(0, tap, TAP, "700", "700"), priced(1, fee, None)])
+    assert codes(small) == ["UNMATCHED_LINE"] and small.status == "auto_validated"
+    assert small.lines[1].revised_total_ht == D("60.00")
 
 
 def test_missing_quantity_on_area_work_is_not_revisable():
@@ -261,7 +269,7 @@ def cents_ttc(ht):
 
 def test_override_coverage_and_item():
     tap = line("700", qty=1, unit="u", pu="700", trade="plomberie")
-    odd = line("300", qty=1, unit="u", pu="300", description="Prestation mystère")
+    odd = line("500", qty=1, unit="u", pu="500", description="Prestation mystère")
     review = run(extraction([tap, odd]), [priced(0, tap, TAP, "700", "700"), priced(1, odd, None)])
     assert review.status == "to_review"
     changed = apply_override(review, 1, SETTINGS, by="bob", reason="article trouvé",
