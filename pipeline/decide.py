@@ -351,8 +351,9 @@ def _market_doubt(review: Review, settings: Settings) -> Flag | None:
         line for line in review.lines
         if line.covered and line.reference_total_ht is None and not line.is_discount and not _overridden(line)
     ]
+    net = _net_of_discount(review.lines)  # a quote's discount lowers every line's price
     over_reference = cents(sum(
-        ((line.quoted_total_ht - line.reference_total_ht) * (ONE + line.vat_rate) for line in compared), ZERO
+        ((line.quoted_total_ht * net - line.reference_total_ht) * (ONE + line.vat_rate) for line in compared), ZERO
     ))
     scatter = market_scatter_ttc(compared, settings, unpriced)
     threshold = settings.variance_threshold_ttc
@@ -398,11 +399,15 @@ def market_scatter_ttc(
 
 def excluded_ttc(review: Review) -> Decimal:
     """TTC of the lines the guarantee does not cover, net of the quote's discount."""
-    work = [line for line in review.lines if not line.is_discount]
-    quoted_work = sum((line.quoted_total_ht for line in work), ZERO)
-    discount = sum((line.quoted_total_ht for line in review.lines if line.is_discount), ZERO)
-    net = ONE + discount / quoted_work if quoted_work > 0 else ONE
-    return cents(sum((line.quoted_total_ht * (ONE + line.vat_rate) for line in work if not line.covered), ZERO) * net)
+    uncovered = [line for line in review.lines if not line.is_discount and not line.covered]
+    return cents(sum((line.quoted_total_ht * (ONE + line.vat_rate) for line in uncovered), ZERO) * _net_of_discount(review.lines))
+
+
+def _net_of_discount(lines: Sequence[LineReview]) -> Decimal:
+    """The share of its quoted price a work line is paid once the quote's discount is applied."""
+    quoted_work = sum((line.quoted_total_ht for line in lines if not line.is_discount), ZERO)
+    discount = sum((line.quoted_total_ht for line in lines if line.is_discount), ZERO)
+    return ONE + discount / quoted_work if quoted_work > 0 else ONE
 
 
 def price_variance_ttc(review: Review) -> Decimal | None:

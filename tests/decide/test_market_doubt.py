@@ -101,3 +101,19 @@ def test_a_quote_at_the_reference_is_closed_exactly_when_its_scatter_is_within_t
     assert review.status == ("auto_validated" if scatter <= 200 else "to_review")
     assert review.status != "ren_proposed"
     assert market_scatter_ttc(review.lines, settings).quantize(D("0.01")) == scatter.quantize(D("0.01"))
+
+
+def test_the_quotes_discount_lowers_its_excess_over_the_reference():
+    settings = Settings(market_spread=D("0.10"), quote_spread=D(0), close_confidence=D("0.8"))
+    # 1 150 HT against 1 000: 165 € TTC over, + 0.8 × 110 € of scatter = 253 € → a reviewer.
+    assert run([paint("1150", "1000")], settings).status == "to_review"
+    work, reference = paint("1150", "1000")
+    discount = line("-57.50", description="Remise 5 % sur total HT")
+    priced_lines = [priced(0, work, PAINT, reference_unit=reference, high_unit=reference * D("1.5")),
+                    priced(1, discount, None)]
+    grid = GridDouble()
+    review = decide(extraction([work, discount]), priced_lines, dossier(), grid.version, settings, grid=grid)
+    # Less 5 %: 1 092.50 HT, 101.75 € TTC over; + 88 € = 189.75 € → the robot closes it.
+    assert review.status == "auto_validated"
+    doubtful = decide(extraction([work, discount]), priced_lines, dossier(), grid.version, SETTINGS, grid=grid)
+    assert doubtful.flags[0].figures["above_reference_ttc"] == 101.75
