@@ -14,7 +14,7 @@ from pipeline.models import Extraction, MediaType, PageText
 __all__ = ["extract_document", "read_pages", "read_quote", "EXTRACTOR_VERSION"]
 
 # Bump when page reading changes, so cached pages from an older reader are not reused.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 
 
 def read_pages(path: Path, media_type: MediaType | None = None) -> list[PageText]:

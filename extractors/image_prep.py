@@ -94,9 +94,26 @@ def find_page_quad(img: np.ndarray) -> np.ndarray | None:
 
     The sheet is the largest bright region well inside the frame; a scan (paper up to the
     edges) or a photo with no sheet (damage photo) has none that is a convex quadrilateral
-    leaving a visible margin of background.
+    leaving a visible margin of background. A shadow across the sheet can make part of the paper
+    darker than the background, cutting a bite out of the bright region: the sheet's outline is
+    then taken from its edges, which a shadow darkens on both sides alike.
     """
     small, scale = _shrink(img, 800)
+    corners = _sheet_corners(_bright_region(small), small.shape[:2])
+    if corners is None and _framed_by_background(small):
+        corners = _sheet_corners(_outlined_region(small), small.shape[:2])
+    return None if corners is None else corners / scale
+
+
+def _framed_by_background(small: np.ndarray) -> bool:
+    """Is the image's rim darker than its paper (a photo of a sheet), rather than paper itself (a scan)?"""
+    gray = to_gray(small)
+    rim = max(2, min(gray.shape[:2]) // 50)
+    border = np.concatenate([gray[:rim].ravel(), gray[-rim:].ravel(), gray[:, :rim].ravel(), gray[:, -rim:].ravel()])
+    return float(np.median(border)) < 0.8 * float(np.percentile(gray, 95))
+
+
+def _bright_region(small: np.ndarray) -> np.ndarray:
     if small.ndim == 3:
         # Paper is bright and grey; backgrounds are darker and/or coloured.
         hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
@@ -105,21 +122,28 @@ def find_page_quad(img: np.ndarray) -> np.ndarray | None:
         paperness = small
     paperness = cv2.GaussianBlur(paperness, (0, 0), 3)
     _, mask = cv2.threshold(paperness, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
+    return cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
+
+
+def _outlined_region(small: np.ndarray) -> np.ndarray:
+    """Everything inside the outermost edges: the sheet's border encloses its print."""
+    edges = cv2.Canny(cv2.GaussianBlur(to_gray(small), (0, 0), 2), 20, 60)
+    return cv2.dilate(edges, np.ones((3, 3), np.uint8))
+
+
+def _sheet_corners(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return None
-    contour = max(contours, key=cv2.contourArea)
-    frame_area = small.shape[0] * small.shape[1]
-    area = cv2.contourArea(contour)
-    if not 0.2 * frame_area <= area <= 0.97 * frame_area:
+    hull = cv2.convexHull(max(contours, key=lambda c: cv2.contourArea(cv2.convexHull(c))))
+    height, width = shape
+    frame_area = height * width
+    if not 0.2 * frame_area <= cv2.contourArea(hull) <= 0.97 * frame_area:
         return None
-    hull = cv2.convexHull(contour)
     quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
     if len(quad) != 4 or cv2.contourArea(quad) < 0.9 * cv2.contourArea(hull):
         return None
     corners = _order_corners(quad.reshape(4, 2).astype(np.float32))
-    height, width = small.shape[:2]
     margin = 0.005 * max(width, height)
     touches = (
         (corners[:, 0] <= margin).sum() + (corners[:, 0] >= width - 1 - margin).sum()
@@ -127,7 +151,7 @@ def find_page_quad(img: np.ndarray) -> np.ndarray | None:
     )
     if touches >= 3:
         return None  # paper fills the frame: a scan, nothing to warp
-    return corners / scale
+    return corners
 
 
 def _order_corners(points: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import subprocess
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -30,9 +31,14 @@ PAGE_SEGMENTATION = "6"
 TIMEOUT_SECONDS = 120
 PARALLEL_PAGES = 2
 REREAD_BELOW = 0.5  # word confidence under which a word is read a second time, cut out
+BINARISED_BELOW = 0.6  # a re-read this doubtful on the gray strip may take the binarised strip's reading
 MAX_REREAD_RUNS = 60
 # A picture with almost no words (damage photo) would send every blotch to the re-read.
 MIN_WORDS_FOR_MISSED_LINES = 20
+# A unit whose exponent Tesseract dropped or misread at body size: "m²" read "M", "Ne"; "m³" read "m°".
+# ("m?", "m*" already say m² to the unit reader and are left alone.)
+_EXPONENT_BASE = re.compile(r"[mMnN][°'\"^.,:;]?|[mMnN][eEoO]")
+EXPONENT_HEIGHT_PX = 60  # a raised glyph is enlarged to well above body-text height before it is read
 
 
 def run_tesseract(image: np.ndarray, psm: str | None = None) -> str:
@@ -115,6 +121,11 @@ def reread_low_confidence(image: np.ndarray, words: list[Word]) -> list[Word]:
     ("739,40" came out as "ro40", confidence 0). Cut out each doubtful run, stack the strips
     with white space between them, read that small image in one call, and keep the new
     reading of a strip when Tesseract is more confident of it.
+
+    Each strip is stacked twice, as it is and binarised on its own (Otsu): print Tesseract keeps
+    misreading in gray ("11,99 m2" → "11/99%2m2" on a tinted table row) is often read right once
+    the strip's background is plain white, while the gray copy keeps what binarising loses on
+    blurred print. The binarised reading is taken only where the gray one stays doubtful.
     """
     height, width = image.shape[:2]
     runs = _low_confidence_runs(words)
@@ -130,34 +141,44 @@ def reread_low_confidence(image: np.ndarray, words: list[Word]) -> list[Word]:
         x1 = min(width, int(max(w.x1 for w in run) * width + 0.3 * line_height))
         y0 = max(0, int(min(w.y0 for w in run) * height - 0.4 * line_height))
         y1 = min(height, int(max(w.y1 for w in run) * height + 0.4 * line_height))
-        strips.append(image[y0:y1, x0:x1])
+        strip = image[y0:y1, x0:x1]
+        strips.append((strip, _binarised(strip)))
         offsets.append((x0, y0))
-    gap = max(s.shape[0] for s in strips)
-    canvas_w = max(s.shape[1] for s in strips) + 2 * gap
-    canvas_h = sum(s.shape[0] + gap for s in strips) + gap
+    gap = max(s.shape[0] for s, _ in strips)
+    canvas_w = max(s.shape[1] for s, _ in strips) + 2 * gap
+    canvas_h = sum(2 * (s.shape[0] + gap) for s, _ in strips) + gap
     canvas = np.full((canvas_h, canvas_w) + image.shape[2:], paper, dtype=np.uint8)
     tops = []
     top = gap
-    for strip in strips:
-        canvas[top:top + strip.shape[0], gap:gap + strip.shape[1]] = strip
-        tops.append(top)
-        top += strip.shape[0] + gap
+    for pair in strips:
+        tops.append([])
+        for copy in pair:
+            canvas[top:top + copy.shape[0], gap:gap + copy.shape[1]] = copy
+            tops[-1].append(top)
+            top += copy.shape[0] + gap
     reread = parse_tsv(run_tesseract(canvas), canvas_w, canvas_h)
     # Each replaced run's new words take the place of its first word, keeping reading order.
     replacements: dict[int, list[Word]] = {}
     dropped: set[int] = set()
-    for run, strip, (x0, y0), strip_top in zip(runs, strips, offsets, tops):
+    for run, (strip, _), (x0, y0), copy_tops in zip(runs, strips, offsets, tops):
         # Glyphs of neighbouring words caught at the strip's ends are not part of the run.
         run_x0, run_x1 = (min(w.x0 for w in run) * width - x0 + gap), (max(w.x1 for w in run) * width - x0 + gap)
-        mine = [
-            w for w in reread
-            if strip_top <= w.yc * canvas_h < strip_top + strip.shape[0] and run_x0 <= w.xc * canvas_w <= run_x1
+        readings = [
+            ([w for w in reread
+              if strip_top <= w.yc * canvas_h < strip_top + strip.shape[0] and run_x0 <= w.xc * canvas_w <= run_x1],
+             strip_top)
+            for strip_top in copy_tops
         ]
-        if not mine:
+        readings = [(mine, strip_top, _mean_confidence(mine)) for mine, strip_top in readings if mine]
+        if not readings:
             continue
-        old = sum(w.confidence for w in run) / len(run)
-        new = sum(w.confidence for w in mine) / len(mine)
-        if new <= old:
+        # The binarised copy only stands in for a gray reading that is still doubtful: where both are
+        # fair, Tesseract's confidence does not tell which is right ("Fft" read "ft" gray, "R" binarised).
+        gray = readings[0] if readings[0][1] == copy_tops[0] else None
+        if gray is not None and gray[2] >= BINARISED_BELOW:
+            readings = [gray]
+        mine, strip_top, new = max(readings, key=lambda r: r[2])
+        if new <= _mean_confidence(run):
             continue
         dropped.update(id(w) for w in run)
         replacements[id(run[0])] = [
@@ -171,10 +192,11 @@ def reread_low_confidence(image: np.ndarray, words: list[Word]) -> list[Word]:
         ]
     # A strip can take in words of the line outside its run: keep only new words where no first-pass
     # word that stays already sits.
+    # Two runs (a doubtful word and a missed line) can cover the same ink: the more confident reading wins.
     kept = [w for w in words if id(w) not in dropped]
-    replacements = {
-        key: [w for w in found if not any(_overlapping(w, old) for old in kept)] for key, found in replacements.items()
-    }
+    for key, found in sorted(replacements.items(), key=lambda item: -_mean_confidence(item[1])):
+        replacements[key] = [w for w in found if not any(_overlapping(w, old) for old in kept)]
+        kept.extend(replacements[key])
     result: list[Word] = []
     for word in words:
         if id(word) in replacements:
@@ -190,6 +212,16 @@ def reread_low_confidence(image: np.ndarray, words: list[Word]) -> list[Word]:
     return result
 
 
+def _mean_confidence(words: list[Word]) -> float:
+    return sum(w.confidence for w in words) / len(words)
+
+
+def _binarised(strip: np.ndarray) -> np.ndarray:
+    gray = strip if strip.ndim == 2 else cv2.cvtColor(strip, cv2.COLOR_BGR2GRAY)
+    _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return binary if strip.ndim == 2 else cv2.cvtColor(binary, cv2.COLOR_GRAY2BGR)
+
+
 def _overlapping(a: Word, b: Word) -> bool:
     """Do two word boxes share more than half of the smaller one?"""
     width = min(a.x1, b.x1) - max(a.x0, b.x0)
@@ -200,12 +232,99 @@ def _overlapping(a: Word, b: Word) -> bool:
     return width * height > 0.5 * smaller
 
 
+def _raised_glyph(ink: np.ndarray) -> tuple[int, int, int, int] | None:
+    """Box (x0, y0, x1, y1) of an exponent in a word's ink mask: a glyph at the right end standing clear
+    of the baseline, about half a letter high and narrow, with no hole (a "°" is smaller and has one)."""
+    rows = np.flatnonzero(ink.any(axis=1))
+    if rows.size == 0:
+        return None
+    top, baseline = int(rows[0]), int(rows[-1])
+    glyph_height = baseline - top + 1
+    has_ink = ink.any(axis=0)
+    lowest = np.where(has_ink, ink.shape[0] - 1 - np.argmax(ink[::-1] > 0, axis=0), -1)
+    on_baseline = np.flatnonzero(lowest >= baseline - 0.15 * glyph_height)
+    if on_baseline.size == 0:
+        return None
+    # Columns right of the last one reaching the baseline: the exponent, touching the letter or not.
+    trailing = np.flatnonzero(has_ink[on_baseline[-1] + 1:]) + on_baseline[-1] + 1
+    if trailing.size == 0:
+        return None
+    x0, x1 = int(trailing[0]), int(trailing[-1]) + 1
+    glyph_rows = np.flatnonzero(ink[:, x0:x1].any(axis=1))
+    y0, y1 = int(glyph_rows[0]), int(glyph_rows[-1]) + 1
+    raised = y1 <= top + 0.8 * glyph_height and y0 <= top + 0.2 * glyph_height
+    sized = 0.5 * glyph_height <= y1 - y0 <= 0.8 * glyph_height and 0.2 * glyph_height <= x1 - x0 <= 0.56 * glyph_height
+    if not (raised and sized):
+        return None
+    _, hierarchy = cv2.findContours(np.ascontiguousarray(ink[y0:y1, x0:x1]), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    has_hole = hierarchy is not None and any(parent >= 0 for *_, parent in hierarchy[0])
+    return None if has_hole else (x0, y0, x1, y1)
+
+
+def read_exponents(image: np.ndarray, words: list[Word]) -> list[Word]:
+    """Give back the exponent of units read as a lone "m": "m²" and "m³" are printed with a raised
+    glyph about half a letter high, which Tesseract drops or misreads inside a line of body text
+    ("M", "Ne", "m°"), and a lone "m" is then taken for metres. Such glyphs are found in the
+    pixels after the letter, enlarged to a letter's height and read in one small Tesseract call."""
+    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    height, width = gray.shape
+    found: list[tuple[int, np.ndarray]] = []
+    for index, word in enumerate(words):
+        if not _EXPONENT_BASE.fullmatch(word.text):
+            continue
+        line_height = (word.y1 - word.y0) * height
+        x0 = max(0, int(word.x0 * width - 0.1 * line_height))
+        x1 = min(width, int(word.x1 * width + 0.5 * line_height))
+        y0 = max(0, int(word.y0 * height - 0.3 * line_height))
+        y1 = min(height, int(word.y1 * height + 0.2 * line_height))
+        if x1 <= x0 or y1 <= y0:
+            continue
+        _, ink = cv2.threshold(gray[y0:y1, x0:x1], 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+        ink = _without_specks(ink)
+        box = _raised_glyph(ink)
+        if box is not None:
+            gx0, gy0, gx1, gy1 = box
+            found.append((index, ink[gy0:gy1, gx0:gx1]))
+    if not found:
+        return words
+    # Binarised glyphs, black on white, one per text line: Tesseract reads a lone enlarged digit
+    # reliably this way, and not from the gray crop.
+    size = EXPONENT_HEIGHT_PX
+    canvas_w = max(int(glyph.shape[1] * size / glyph.shape[0]) for _, glyph in found) + 2 * size
+    canvas = np.full((len(found) * 2 * size + size, canvas_w), 255, dtype=np.uint8)
+    for slot, (_, glyph) in enumerate(found):
+        scaled = cv2.resize(glyph, (max(1, int(glyph.shape[1] * size / glyph.shape[0])), size), interpolation=cv2.INTER_AREA)
+        top = size + slot * 2 * size
+        canvas[top:top + size, size:size + scaled.shape[1]] = 255 - scaled
+    readings = parse_tsv(run_tesseract(canvas), canvas.shape[1], canvas.shape[0])
+    result = list(words)
+    for slot, (index, _) in enumerate(found):
+        top = size + slot * 2 * size
+        texts = [w.text for w in readings if top <= w.yc * canvas.shape[0] < top + size]
+        exponent = {"2": "²", "²": "²", "Z": "²", "z": "²", "3": "³", "³": "³"}.get(texts[0]) if len(texts) == 1 else None
+        if exponent is None:
+            continue
+        word = words[index]
+        result[index] = Word("m" + exponent, word.x0, word.y0, word.x1, word.y1, word.confidence)
+    return result
+
+
+def _without_specks(ink: np.ndarray) -> np.ndarray:
+    """The ink mask without paper grain: components much smaller than the largest."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if count <= 2:
+        return ink
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = np.concatenate(([False], areas >= 0.03 * areas.max()))
+    return np.where(keep[labels], 255, 0).astype(np.uint8)
+
+
 def ocr_page(prepared: PreparedPage | np.ndarray, page_number: int) -> PageText:
     """OCR one prepared page (a ``PreparedPage`` brings its table rules along)."""
     started = time.perf_counter()
     image = prepared.image if isinstance(prepared, PreparedPage) else prepared
     height, width = image.shape[:2]
-    words = reread_low_confidence(image, parse_tsv(run_tesseract(image), width, height))
+    words = read_exponents(image, reread_low_confidence(image, parse_tsv(run_tesseract(image), width, height)))
     rules = prepared.rules if isinstance(prepared, PreparedPage) else []
     return PageText(
         number=page_number, width=float(width), height=float(height), words=words, source="ocr",

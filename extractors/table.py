@@ -411,11 +411,14 @@ def row_to_item(row: Row, vat_codes: dict[str, Decimal], page: int, table_x: tup
             quantity, unit_text = parse_number(match.group(1)), match.group(2)
     if unit_text == "" and quantity_text and _LUMP.match(quantity_text.strip()):
         unit_text = quantity_text
-    if quantity is None and not quantity_text:
-        # The quantity printed close to its unit fell into the unit column: "6 pc", "1 Fft".
-        match = re.match(r"^\s*(\d[\d.,]*)\s+(\S+)\s*$", unit_text)
-        if match and read_unit(match.group(2)) is not None:
-            quantity, unit_text = parse_number(match.group(1)), match.group(2)
+    match = re.match(r"^\s*(\d[\d.,]*)\s+(\S+)\s*$", unit_text)
+    if match and read_unit(match.group(2)) is not None:
+        if quantity is None and not quantity_text:
+            # The quantity printed close to its unit fell into the unit column: "6 pc", "1 Fft".
+            quantity = parse_number(match.group(1))
+        # Otherwise the figure is a stray piece of the quantity ("5.75" read "575" + "7"): the
+        # arithmetic repairs the quantity, the unit still holds.
+        unit_text = match.group(2)
     unit = read_unit(unit_text)
     if unit_text and unit is None:
         warnings.append(f"unité « {unit_text} » non reconnue pour « {description[:40]} »")

@@ -107,6 +107,21 @@ def test_photo_page_is_found_and_straightened_to_a4():
     assert abs(float(top_left) - float(bottom_right)) < 12
 
 
+def test_the_sheet_outline_from_its_edges_is_tried_only_on_a_photo():
+    from extractors.image_prep import _framed_by_background, _outlined_region, _shrink, _sheet_corners
+
+    # A shadow can bite into the bright paper region; the edges around the sheet still outline it.
+    photo, scale = _shrink(photograph(draw_quote_page(), PHOTO_CORNERS), 800)
+    corners = _sheet_corners(_outlined_region(photo), photo.shape[:2])
+    assert corners is not None
+    assert np.abs(corners / scale - PHOTO_CORNERS).max() < 25
+    assert _framed_by_background(photo)
+    # On a scan the outermost edges are the print's, not a sheet's: never warped to them.
+    scan, _ = _shrink(draw_quote_page(), 800)
+    assert not _framed_by_background(scan)
+    assert find_page_quad(draw_quote_page()) is None
+
+
 def test_photo_of_a_scene_without_a_page_is_not_warped():
     rng = np.random.default_rng(3)
     scene = rng.integers(0, 255, (900, 1200, 3), dtype=np.uint8)

@@ -1,16 +1,19 @@
 """Tesseract words from page images: text, boxes in page fractions, both media kinds end to end."""
 from __future__ import annotations
 
+import os
+
 import cv2
 import numpy as np
 import pytest
-from PIL import Image
+import reportlab
+from PIL import Image, ImageDraw, ImageFont
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
 from extractors.image_prep import prepare_page, rotate
-from extractors.ocr import ocr_page, ocr_pages, parse_tsv, reread_low_confidence
+from extractors.ocr import ocr_page, ocr_pages, parse_tsv, read_exponents, reread_low_confidence
 from pipeline.models import MediaType, Word
 from tests.extractors.test_image_prep import PAGE_H, PAGE_W, PHOTO_CORNERS, TABLE_TOP, draw_quote_page, photograph
 
@@ -72,6 +75,46 @@ def test_doubtful_words_are_read_again_in_isolation():
     repaired = _word(fixed, "248,80")
     assert repaired.xc == pytest.approx(target.xc, abs=0.01)
     assert repaired.yc == pytest.approx(target.yc, abs=0.01)
+
+
+def _vera(size: int) -> ImageFont.FreeTypeFont:
+    """Bitstream Vera (shipped with reportlab): it has the ² and ³ glyphs the default font lacks."""
+    return ImageFont.truetype(os.path.join(os.path.dirname(reportlab.__file__), "fonts", "Vera.ttf"), size)
+
+
+def test_a_tinted_row_tesseract_misreads_in_gray_is_read_again_binarised():
+    width, height = 1240, 600
+    image = Image.new("L", (width, height), 250)
+    draw = ImageDraw.Draw(image)
+    font = _vera(30)
+    draw.text((90, 60), "Peinture plafond", font=font, fill=20)
+    # A dark table row fill: in the stacked gray strips Tesseract's own threshold sinks it, letters and all.
+    draw.rectangle((80, 240, 1160, 300), fill=110)
+    draw.text((90, 250), "Depose carrelage", font=font, fill=40)
+    draw.text((900, 250), "248,80", font=font, fill=40)
+    left, top, right, bottom = draw.textbbox((900, 250), "248,80", font=font)
+    words = [Word("Peinture", 90 / width, 60 / height, 220 / width, 90 / height, 0.95),
+             Word("ro40", left / width, top / height, right / width, bottom / height, 0.0)]
+    fixed = reread_low_confidence(np.asarray(image).copy(), words)
+    assert [w.text for w in fixed] == ["Peinture", "248,80"]
+
+
+def test_unit_exponents_tesseract_dropped_are_read_from_the_raised_glyph():
+    width, height = 1240, 400
+    image = Image.new("L", (width, height), 250)
+    draw = ImageDraw.Draw(image)
+    font = _vera(30)
+    words = []
+    # As Tesseract returns them on body-size print: "m²" read "M", "m³" read "m°"; "N°" must stay.
+    for y, printed, read in ((60, "m²", "M"), (160, "m³", "m°"), (260, "N°", "N°")):
+        draw.text((90, y), "12,50", font=font, fill=20)
+        draw.text((260, y), printed, font=font, fill=20)
+        left, top, _, bottom = draw.textbbox((260, y), printed, font=font)
+        right = draw.textbbox((260, y), printed[0], font=font)[2]  # the box of the letter alone
+        words.append(Word(read, left / width, top / height, right / width, bottom / height, 0.8))
+    fixed = read_exponents(np.asarray(image).copy(), words)
+    assert [w.text for w in fixed] == ["m²", "m³", "N°"]
+    assert (fixed[0].x0, fixed[0].x1) == (words[0].x0, words[0].x1)
 
 
 def test_skewed_scan_pdf_is_read_page_by_page(tmp_path):

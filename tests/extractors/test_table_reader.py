@@ -244,3 +244,16 @@ def test_header_labels_on_two_baselines_and_a_colon_for_a_dot_are_one_header():
     assert item.description == "Réfection faîtage scellé"
     assert (item.quantity, item.unit, item.unit_price_ht, item.total_ht) == (
         Decimal("3.94"), "ml", Decimal("68.13"), Decimal("268.43"))
+
+
+def test_a_stray_figure_in_the_unit_cell_does_not_hide_the_unit():
+    rows = [
+        words_at(0.05, [(0.07, "DEVIS N° 92")]),
+        words_at(0.15, [(0.07, "Désignation"), (0.50, "Qté"), (0.56, "Unité"), (0.66, "P.U. HT"), (0.80, "Montant HT")]),
+        # "5.75" read as "575" and a stray "7" that landed in the unit column beside "m²".
+        words_at(0.17, [(0.07, "Enduit de lissage sur murs"), (0.54, "575"), (0.565, "7 m²"), (0.72, "30.92"),
+                        (0.90, "177.79")], {1, 3, 4}),
+        words_at(0.25, [(0.60, "Total HT"), (0.90, "177,79")], {1}),
+    ]
+    (line,) = read_quote([build_page(rows)], "stray").lines
+    assert (line.quantity, line.unit, line.unit_price_ht) == (Decimal("5.75"), "m2", Decimal("30.92"))
