@@ -357,26 +357,20 @@ def _market_doubt(review: Review, settings: Settings) -> Flag | None:
     ))
     scatter = market_scatter_ttc(compared, settings, unpriced)
     threshold = settings.variance_threshold_ttc
-    if price_variance_ttc(review) <= threshold < over_reference + settings.close_confidence * scatter:
-        margin = cents(settings.close_confidence * scatter)
-        return Flag(
-            "ABOVE_REFERENCE",
-            f"Le devis dépasse peut-être le marché de plus de {threshold} € TTC : "
-            f"{over_reference} € TTC au-dessus de la référence du barème, à ± {margin} € près.",
-            {"above_reference_ttc": money_json(over_reference), "uncertainty_ttc": money_json(margin),
-             "threshold_ttc": money_json(threshold)},
-        )
+    variance = price_variance_ttc(review)
+    if variance <= threshold < over_reference + settings.close_confidence * scatter:
+        code, margin = "ABOVE_REFERENCE", cents(settings.close_confidence * scatter)
+        message = (f"Le devis dépasse peut-être le marché de plus de {threshold} € TTC : "
+                   f"{over_reference} € TTC au-dessus de la référence du barème, à ± {margin} € près.")
     # With no scatter the grid is the market: the line cuts stand on their own.
-    if scatter and price_variance_ttc(review) > threshold >= over_reference - settings.ren_confidence * scatter:
-        margin = cents(settings.ren_confidence * scatter)
-        return Flag(
-            "VARIANCE_UNCERTAIN",
-            f"Lignes ramenées au barème, mais le devis entier n'est que de {over_reference} € TTC "
-            f"(± {margin} €) au-dessus de la référence : l'offre REN demande un avis.",
-            {"above_reference_ttc": money_json(over_reference), "uncertainty_ttc": money_json(margin),
-             "threshold_ttc": money_json(threshold)},
-        )
-    return None
+    elif scatter and variance > threshold >= over_reference - settings.ren_confidence * scatter:
+        code, margin = "VARIANCE_UNCERTAIN", cents(settings.ren_confidence * scatter)
+        message = (f"Lignes ramenées au barème, mais le devis entier n'est que de {over_reference} € TTC "
+                   f"(± {margin} €) au-dessus de la référence : l'offre REN demande un avis.")
+    else:
+        return None
+    return Flag(code, message, {"above_reference_ttc": money_json(over_reference), "uncertainty_ttc": money_json(margin),
+                                "threshold_ttc": money_json(threshold)})
 
 
 def market_scatter_ttc(
