@@ -11,7 +11,7 @@ from stdnum.fr import siren as siren_check
 from stdnum.fr import siret as siret_check
 
 from extractors.layout import Phrase, TextLine, split_phrases
-from extractors.numbers import AMOUNT_RE, digit_edits, parse_number
+from extractors.numbers import AMOUNT_RE, digit_edits, is_partial_reading, parse_number
 from extractors.table import fold
 from pipeline.models import Supplier, Totals, cents
 
@@ -341,17 +341,36 @@ def find_totals(lines: list[TextLine]) -> PrintedTotals:
     return totals
 
 
-def resolve_totals(printed: PrintedTotals, lines_sum: Decimal, from_ocr: bool = False) -> tuple[Totals, list[str]]:
+# The VAT rates of building work in mainland France.
+_USUAL_RATES = (Decimal("0.2"), Decimal("0.1"), Decimal("0.055"))
+
+
+def resolve_totals(printed: PrintedTotals, lines_sum: Decimal, from_ocr: bool = False,
+                   lines_vat: frozenset[Decimal] = frozenset()) -> tuple[Totals, list[str]]:
     """Complete the totals from what is printed; the arithmetic fills one missing figure, never two,
-    and on OCR text corrects one misread figure when HT + TVA = TTC singles it out."""
+    and on OCR text corrects one misread figure when HT + TVA = TTC singles it out.
+
+    ``lines_vat`` holds the VAT the lines' own rates give (rounded per rate or per line). A VAT figure
+    is vouched for when it is that, or HT × the one printed rate, or, with HT equal to the sum of the
+    lines, HT × a usual rate."""
     warnings: list[str] = []
     ht, tva, ttc = printed.ht, printed.tva, printed.ttc
     if from_ocr and None not in (ht, tva, ttc) and ht + tva != ttc:
-        rates = {rate for rate, _ in printed.vat_lines or [] if rate is not None}
-        if len(rates) == 1 and cents(ht * rates.pop()) == ttc - ht:
-            # The printed rate on HT gives exactly TTC − HT: two independent facts agree, the TVA was misread.
+        printed_rates = {rate for rate, _ in printed.vat_lines or [] if rate is not None}
+        rates = (printed_rates if len(printed_rates) == 1 else set()) | (set(_USUAL_RATES) if ht == lines_sum else set())
+
+        def vouched(vat: Decimal) -> bool:
+            return vat in lines_vat or any(cents(ht * rate) == vat for rate in rates)
+
+        if vouched(ttc - ht) and not vouched(tva):
+            # HT and TTC, two independent figures, agree with a VAT rate: the TVA was misread.
             tva = ttc - ht
-            warnings.append("total TVA mal lu, corrigé par taux × HT = TTC − HT")
+            warnings.append(f"total TVA lu {printed.tva}, corrigé en {tva} (taux × HT = TTC − HT)")
+        elif vouched(tva) and ht == lines_sum and is_partial_reading(ttc, ht + tva):
+            # HT vouched for by the lines' sum, TVA by a rate: the TTC alone was misread, however badly.
+            ttc = ht + tva
+            warnings.append(f"total TTC lu {printed.ttc}, corrigé en {ttc} "
+                            "(HT = somme des lignes, TVA = taux × HT, HT + TVA = TTC)")
         else:
             ht, tva, ttc, fixed = _repair_totals(ht, tva, ttc, lines_sum)
             warnings.extend(fixed)

@@ -109,6 +109,22 @@ def read_unit(text: str | None) -> str | None:
     return next((unit for pattern, unit in _OCR_UNITS if pattern.match(key)), None)
 
 
+# A metre unit whose exponent OCR could not read for sure: a lone "m" (exponent dropped, or the "l" of
+# "ml"), or a mark where the exponent was ("m?", "m°"); "m²"/"m³" read with little confidence count too.
+_MARKED_METRE = re.compile(r"^m[?*°>è]$")
+_UNSURE_EXPONENT = 0.5
+
+
+def metre_units_in_doubt(text: str, unit: str | None, confidence: float) -> tuple[str, ...]:
+    """The units an OCR'd unit cell may stand for when it is a metre unit of uncertain exponent, else ()."""
+    key = re.sub(r"^[\s:;|\-_#'\".,!]+|[\s:;|\-_#'\",!.]+$", "", text.strip().lower())
+    if key == "m":
+        return ("ml", "m2", "m3")
+    if _MARKED_METRE.match(key) or (unit in {"m2", "m3"} and confidence < _UNSURE_EXPONENT):
+        return ("m2", "m3")
+    return ()
+
+
 _STANDARD_RATES = (Decimal("0.2"), Decimal("0.1"), Decimal("0.055"), Decimal("0.021"), Decimal("0.085"), Decimal("0"))
 
 
@@ -153,3 +169,12 @@ def digit_edits(read: Decimal, derived: Decimal) -> int:
     figure taken as printed with or without its two decimals ("1,00" read "100" is no edit from 1)."""
     printed = {_digits(derived), f"{cents(derived):f}".replace(".", "").replace("-", "").lstrip("0")}
     return min(Levenshtein.distance(_digits(read), digits) for digits in printed)
+
+
+def is_partial_reading(read: Decimal, derived: Decimal) -> bool:
+    """Whether OCR could have made ``read`` of the printed ``derived``: at most two digit edits, or digits
+    lost with the rest in order ("5 051,51" cut in two by the layout, read "5")."""
+    if digit_edits(read, derived) <= 2:
+        return True
+    remaining = iter(f"{cents(derived):f}".replace(".", "").replace("-", ""))
+    return all(digit in remaining for digit in _digits(read))

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from decimal import Decimal
-
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from extractors.fields import find_quote_date, find_quote_number, find_site_postcode, find_supplier, find_totals, resolve_totals
 from extractors.layout import TextLine, group_lines
@@ -69,7 +69,7 @@ def read_lines(pages: list[PageText]) -> tuple[list[LineItem], list[str], list[T
         table_x = (header.columns[0].x0, header.columns[-1].x1)
         for row in read_rows(body, header, page.rules):
             if isinstance(row, Row):
-                item, row_warnings = row_to_item(row, vat_codes, page.number, table_x)
+                item, row_warnings = row_to_item(row, vat_codes, page.number, table_x, page.source == "ocr")
                 if item.description:
                     items.append(item)
                 warnings.extend(row_warnings)
@@ -98,6 +98,20 @@ def _variants(value: Decimal) -> list[Decimal]:
     return found
 
 
+_CENT = Decimal("0.01")
+
+
+def exact_quotients(total: Decimal, factor: Decimal | None) -> list[Decimal]:
+    """Every positive two-decimal figure that, times ``factor``, makes ``total`` to the cent: at most one
+    for a factor of 1 or more, several below (0.76 × 11.85 and 0.76 × 11.86 both make 9.01)."""
+    if not factor or factor < _CENT or total <= 0:
+        return []
+    low = ((total - _CENT / 2) / factor).quantize(_CENT, rounding=ROUND_FLOOR)
+    high = ((total + _CENT / 2) / factor).quantize(_CENT, rounding=ROUND_CEILING)
+    candidates = (low + _CENT * step for step in range(int((high - low) / _CENT) + 1))
+    return [value for value in candidates if value > 0 and cents(value * factor) == total]
+
+
 def _derived_readings(item: LineItem) -> list[tuple[str, Decimal]]:
     """Each of quantity, unit price and total recomputed from the other two, keeping the plausible
     misreadings (at most two digit edits) that need the fewest edits."""
@@ -105,14 +119,10 @@ def _derived_readings(item: LineItem) -> list[tuple[str, Decimal]]:
     # OCR loses separators and adds stray digits far more often than it invents them, so a reading
     # that is smaller than what was read ranks first among those with as few edits.
     readings = []
-    if p:
-        quantity = (t / p).quantize(Decimal("0.01"))
-        if quantity > 0 and cents(quantity * p) == t:
-            readings.append(((digit_edits(q, quantity), quantity > q), "quantity", quantity.normalize()))
-    if q:
-        price = (t / q).quantize(Decimal("0.01"))
-        if price > 0 and cents(q * price) == t:
-            readings.append(((digit_edits(p, price), price > p), "unit_price_ht", price))
+    for quantity in exact_quotients(t, p):
+        readings.append(((digit_edits(q, quantity), quantity > q), "quantity", quantity.normalize()))
+    for price in exact_quotients(t, q):
+        readings.append(((digit_edits(p, price), price > p), "unit_price_ht", price))
     total = cents(q * p)
     readings.append(((digit_edits(t, total), abs(total) > abs(t)), "total_ht", total))
     plausible = [r for r in readings if r[0][0] <= 2]
@@ -144,15 +154,15 @@ def repair_line(item: LineItem, from_ocr: bool) -> list[str]:
 def _fill_unreadable(item: LineItem) -> list[str]:
     """A quantity or unit price OCR could not read, when the other two figures give it exactly."""
     if item.quantity is None:
-        quantity = (item.total_ht / item.unit_price_ht).quantize(Decimal("0.01")) if item.unit_price_ht else None
-        if not quantity or cents(quantity * item.unit_price_ht) != item.total_ht:
+        quantities = exact_quotients(item.total_ht, item.unit_price_ht)
+        if len(quantities) != 1:
             return [f"« {item.description[:40]} » : quantité illisible"]
-        item.quantity, name, value = quantity.normalize(), "quantité", quantity.normalize()
+        item.quantity, name, value = quantities[0].normalize(), "quantité", quantities[0].normalize()
     else:
-        price = (item.total_ht / item.quantity).quantize(Decimal("0.01")) if item.quantity else None
-        if not price or cents(item.quantity * price) != item.total_ht:
+        prices = exact_quotients(item.total_ht, item.quantity)
+        if len(prices) != 1:
             return [f"« {item.description[:40]} » : prix unitaire illisible"]
-        item.unit_price_ht, name, value = price, "prix unitaire", price
+        item.unit_price_ht, name, value = prices[0], "prix unitaire", prices[0]
     item.confidence = min(item.confidence, 0.8)
     return [f"« {item.description[:40]} » : {name} illisible, déduit du total ({value})"]
 
@@ -166,6 +176,22 @@ def _fill_vat_rates(items: list[LineItem], vat_lines) -> None:
                 item.vat_rate = rate
 
 
+def _vat_of_lines(items: list[LineItem]) -> frozenset[Decimal]:
+    """The VAT the lines' own rates give, rounded per rate (the usual) or per line; empty when a line has
+    no rate. A discount without a rate takes the quote's one rate."""
+    rates = {item.vat_rate for item in items if item.vat_rate is not None}
+    if not rates or any(item.vat_rate is None and (item.total_ht > 0 or len(rates) > 1) for item in items):
+        return frozenset()
+    only_rate = next(iter(rates))
+    bases: dict[Decimal, Decimal] = {}
+    per_line = Decimal("0")
+    for item in items:
+        rate = only_rate if item.vat_rate is None else item.vat_rate
+        bases[rate] = bases.get(rate, Decimal("0")) + item.total_ht
+        per_line += cents(item.total_ht * rate)
+    return frozenset({sum((cents(base * rate) for rate, base in bases.items()), Decimal("0")), per_line})
+
+
 def read_quote(pages: list[PageText], doc_id: str) -> Extraction:
     """The whole reading of one document from its pages' words."""
     items, warnings, lines = read_lines(pages)
@@ -176,14 +202,20 @@ def read_quote(pages: list[PageText], doc_id: str) -> Extraction:
     if not is_quote:
         return Extraction(doc_id=doc_id, is_quote=False, method=method, pages=len(pages),
                           warnings=["aucun tableau de prestations chiffrées : ce document n'est pas un devis"])
+    # Lines whose figures, as read, break quantity × unit price = total: their repair is the least sure.
+    doubtful = [
+        _Reading(item, item.quantity, item.unit_price_ht) for item in items
+        if item.quantity is not None and item.unit_price_ht is not None
+        and cents(item.quantity * item.unit_price_ht) != item.total_ht
+    ]
     for item in items:
         warnings.extend(repair_line(item, from_ocr))
     printed = find_totals(lines)
     _fill_vat_rates(items, printed.vat_lines)
     lines_sum = sum((item.total_ht for item in items), Decimal("0"))
-    totals, total_warnings = resolve_totals(printed, lines_sum, from_ocr)
+    totals, total_warnings = resolve_totals(printed, lines_sum, from_ocr, _vat_of_lines(items))
     warnings.extend(total_warnings)
-    warnings.extend(_check_sums(items, totals, lines_sum, from_ocr))
+    warnings.extend(_check_sums(items, doubtful, totals, lines_sum, from_ocr))
     for item in items:
         if item.confidence < LOW_CONFIDENCE:
             warnings.append(f"« {item.description[:40]} » : lecture peu sûre (confiance {item.confidence:.2f})")
@@ -203,12 +235,24 @@ def read_quote(pages: list[PageText], doc_id: str) -> Extraction:
     )
 
 
-def _check_sums(items: list[LineItem], totals, lines_sum: Decimal, from_ocr: bool) -> list[str]:
+@dataclass
+class _Reading:
+    """A line's quantity and unit price as OCR read them, before any repair."""
+
+    item: LineItem
+    quantity: Decimal
+    unit_price: Decimal
+
+
+def _check_sums(items: list[LineItem], doubtful: list[_Reading], totals, lines_sum: Decimal,
+                from_ocr: bool) -> list[str]:
     warnings = []
     if totals.ht and lines_sum != totals.ht:
         fixed = None
         if from_ocr:
-            fixed = _repair_lost_separators(items, totals.ht - lines_sum) or _repair_one_total(items, totals.ht - lines_sum)
+            gap = totals.ht - lines_sum
+            fixed = (_repair_lost_separators(items, gap) or _repair_one_total(items, gap)
+                     or _repair_doubtful_line(doubtful, gap))
         if fixed:
             warnings.append(fixed)
         else:
@@ -258,3 +302,36 @@ def _repair_lost_separators(items: list[LineItem], gap: Decimal) -> str | None:
         item.confidence = min(item.confidence, 0.8)
     names = ", ".join(f"« {item.description[:30]} »" for item in fits[0])
     return f"virgule décimale perdue à la lecture du total de {names} (somme des lignes = total HT)"
+
+
+def _repair_doubtful_line(doubtful: list[_Reading], gap: Decimal) -> str | None:
+    """When exactly one line whose reading broke quantity × unit price = total can take the whole gap to the
+    printed total HT, with its quantity and unit price as read or one of them a plausible misreading (at
+    most two digit edits), that line's total is HT − the other lines ("7,10" read "11", "1,322.02" read
+    "1,32202")."""
+    fits = []
+    for reading in doubtful:
+        total = reading.item.total_ht + gap
+        figures = _figures_for_total(reading.quantity, reading.unit_price, total) if total > 0 else None
+        if figures is not None:
+            fits.append((reading.item, total, figures))
+    if len(fits) != 1:
+        return None
+    item, total, (quantity, unit_price) = fits[0]
+    before = (item.quantity, item.unit_price_ht, item.total_ht)
+    item.quantity, item.unit_price_ht, item.total_ht = quantity, unit_price, total
+    item.confidence = min(item.confidence, 0.8)
+    return (f"« {item.description[:40]} » : lu {before[0]} × {before[1]} = {before[2]}, "
+            f"corrigé en {quantity} × {unit_price} = {total} (somme des lignes = total HT)")
+
+
+def _figures_for_total(quantity: Decimal, unit_price: Decimal, total: Decimal) -> tuple[Decimal, Decimal] | None:
+    """Quantity and unit price giving ``total``: as read, else the one misreading of either that does."""
+    if cents(quantity * unit_price) == total:
+        return quantity, unit_price
+    readings = [(digit_edits(quantity, new), new.normalize(), unit_price) for new in exact_quotients(total, unit_price)]
+    readings += [(digit_edits(unit_price, new), quantity, new) for new in exact_quotients(total, quantity)]
+    readings = sorted(r for r in readings if r[0] <= 2)
+    if not readings or (len(readings) > 1 and readings[0][0] == readings[1][0]):
+        return None
+    return readings[0][1:]

@@ -17,8 +17,14 @@ from decimal import Decimal
 from rapidfuzz import fuzz
 
 from extractors.layout import TextLine, split_phrases
-from extractors.numbers import normalise_unit, parse_number, parse_vat_rate, read_unit
-from pipeline.models import LineItem, RuleLine, cents
+from extractors.numbers import (
+    metre_units_in_doubt,
+    normalise_unit,
+    parse_number,
+    parse_vat_rate,
+    read_unit,
+)
+from pipeline.models import LineItem, RuleLine, Word, cents
 
 
 def fold(text: str) -> str:
@@ -298,18 +304,19 @@ class Row:
     cells: dict[str, str]
     lines: list[TextLine]
     total: Decimal | None
+    unit_confidence: float = 1.0  # OCR's least confidence among the unit cell's words
     extra_description: list[str] = field(default_factory=list)
     prefix_description: list[str] = field(default_factory=list)
 
 
-def _cells(line: TextLine, header: Header) -> dict[str, str]:
-    cells: dict[str, list[str]] = {}
+def _cell_words(line: TextLine, header: Header) -> dict[str, list[Word]]:
+    cells: dict[str, list[Word]] = {}
     for word in line.words:
         for column in header.columns:
             if column.left <= word.xc < column.right:
-                cells.setdefault(column.kind, []).append(word.text)
+                cells.setdefault(column.kind, []).append(word)
                 break
-    return {kind: " ".join(texts) for kind, texts in cells.items()}
+    return cells
 
 
 def _amount(text: str | None) -> Decimal | None:
@@ -326,13 +333,14 @@ def read_rows(body: list[TextLine], header: Header, rules: list[RuleLine]) -> li
     """Body lines to rows; non-item text is returned as a marker string ("section", "skip")."""
     entries: list[Row | str | TextLine] = []
     for line in body:
-        cells = _cells(line, header)
+        words = _cell_words(line, header)
+        cells = {kind: " ".join(w.text for w in cell) for kind, cell in words.items()}
         total = _amount(cells.get("total"))
         description = cells.get("description", "")
         if total is not None and _NOT_ITEM.match(description or line.text):
             entries.append("separator")
         elif total is not None:
-            entries.append(Row(cells, [line], total))
+            entries.append(Row(cells, [line], total, min((w.confidence for w in words.get("unit", [])), default=1.0)))
         elif _NOT_ITEM.match(line.text):
             entries.append("separator")
         elif _SECTION.match(line.text) and not line.text[:1].islower():
@@ -396,7 +404,47 @@ def _prefix_lines(pending: list[TextOnly], row: Row, rules: list[RuleLine]) -> l
     return prefix
 
 
-def row_to_item(row: Row, vat_codes: dict[str, Decimal], page: int, table_x: tuple[float, float]) -> tuple[LineItem, list[str]]:
+# What a designation measures, by the thing it names: a surface, a length, a volume.
+_MEASURED = {
+    "m2": re.compile(r"\b(murs?|mura(les?|l|ux)|plafonds?|sols?|cloisons?|faiences?|carrelages?|parquets?|moquettes?|"
+                     r"revetements?|papiers? peints?|toiles?|lambris|doublages?|placo\w*|plaques? de platre|facades?|"
+                     r"toitures?|couvertures?|tuiles?|ardoises?|vitrages?|vitres?|verres?|agglos?|parpaings?|briques?|"
+                     r"dalles?|chapes?|nattes?|isolants?|surfaces?|baches?)\b"),
+    "ml": re.compile(r"\b(plinthes?|corniches?|moulures?|gouttieres?|cheneaux?|descentes?|tuyau\w*|tubes?|"
+                     r"canalisations?|conduits?|gaines?|cables?|goulottes?|baguettes?|joints?|frises?|profiles?|rails?|"
+                     r"rampes?|garde-corps|mains? courantes?|faitages?|faitieres?|rives?|solins?|bordures?|lineaires?|"
+                     r"plans? de travail|mastic|silicone|cordons?)\b"),
+    "m3": re.compile(r"\b(gravats?|deblais?|remblais?|dechets?|terres?|encombrants?|beton|fouilles?|volumes?)\b"),
+}
+# Work done on a surface, when the designation names no thing ("Ratissage enduit garnissant").
+_SURFACE_WORK = re.compile(r"\b(peinture|enduits?|ratissage|lessivage|ragreage|poncage|vitrification|demoussage|"
+                           r"isolation|crepi)\b")
+# Demolition is priced by the m² or the m³ alike: the words cannot tell.
+_EITHER_MEASURE = re.compile(r"\bdemoli")
+# Where the designation's head ends and its qualifications begin: "…, compris évacuation des gravats";
+# "mastic silicone sur vitrage" measures the mastic, not the glass it is laid on.
+_HEAD_END = re.compile(r",|\s[-–]\s|\(|\b(y compris|compris|suivant|selon|toutes sujetions|sur|sous)\b")
+
+
+def unit_by_designation(description: str, candidates: tuple[str, ...]) -> str | None:
+    """Which of ``candidates`` (metre units) the head of the designation measures: the one unit its
+    named things point to, else m² for surface work; None when the words do not settle it."""
+    if not candidates:
+        return None
+    head = _HEAD_END.split(fold(description), maxsplit=1)[0]
+    if _EITHER_MEASURE.search(head):
+        return None
+    named = {unit for unit, pattern in _MEASURED.items() if pattern.search(head)}
+    if len(named) == 1:
+        unit = named.pop()
+        return unit if unit in candidates else None
+    if not named and "m2" in candidates and _SURFACE_WORK.search(head):
+        return "m2"
+    return None
+
+
+def row_to_item(row: Row, vat_codes: dict[str, Decimal], page: int, table_x: tuple[float, float],
+                from_ocr: bool = False) -> tuple[LineItem, list[str]]:
     """Turn a row's cells into a LineItem; returns it with warnings about what could not be read."""
     warnings: list[str] = []
     parts = row.prefix_description + [row.cells.get("description", "")] + row.extra_description
@@ -420,6 +468,10 @@ def row_to_item(row: Row, vat_codes: dict[str, Decimal], page: int, table_x: tup
         # arithmetic repairs the quantity, the unit still holds.
         unit_text = match.group(2)
     unit = read_unit(unit_text)
+    if from_ocr:
+        # OCR drops or garbles the small exponent of m² / m³: the designation tells what is measured.
+        candidates = metre_units_in_doubt(unit_text, unit, row.unit_confidence)
+        unit = unit_by_designation(description, candidates) or unit
     if unit_text and unit is None:
         warnings.append(f"unité « {unit_text} » non reconnue pour « {description[:40]} »")
     unit_price = _amount(row.cells.get("unit_price"))

@@ -124,7 +124,7 @@ def test_ocr_gaps_are_filled_only_where_the_arithmetic_gives_one_answer():
     assert any("déduit du total" in w for w in quote.warnings)
     assert discount.total_ht == Decimal("-31.34")
     assert (quote.totals.ht, quote.totals.tva, quote.totals.ttc) == (Decimal("595.44"), Decimal("59.54"), Decimal("654.98"))
-    assert any(w.startswith("total TVA mal lu") for w in quote.warnings)
+    assert any(w.startswith("total TVA lu 5954, corrigé en 59.54") for w in quote.warnings)
 
 
 def spaced_words(y: float, cells: list[tuple[float, str]], space: float, align_right: set[int] = frozenset()) -> list[Word]:

@@ -1,0 +1,124 @@
+"""OCR misreadings the quote's own arithmetic settles (quantity × unit price = line total, Σ lines = total HT,
+HT + TVA = TTC), and the ones it must leave alone. Word boxes are laid out like a scan's OCR output."""
+from decimal import Decimal
+
+from extractors.quote import exact_quotients, read_quote
+from extractors.table import unit_by_designation
+from pipeline.models import PageText
+from tests.extractors.test_table_reader import build_page, words_at
+
+TITLE = words_at(0.05, [(0.07, "DEVIS N° 2025-12")])
+HEADER = TITLE + words_at(0.15, [(0.07, "Désignation"), (0.50, "Qté"), (0.56, "Unité"), (0.66, "P.U. HT"), (0.80, "Montant HT"),
+                         (0.90, "TVA")])
+FIGURES = {1, 3, 4}
+
+
+def row(y: float, description: str, quantity: str, unit: str, price: str, total: str, rate: str = "10 %"):
+    return words_at(y, [(0.07, description), (0.54, quantity), (0.57, unit), (0.72, price), (0.88, total),
+                        (0.90, rate)], FIGURES)
+
+
+def totals(y: float, ht: str, tva: str, ttc: str, tva_label: str = "Total TVA"):
+    return [words_at(y, [(0.60, "Total HT"), (0.88, ht)], {1}),
+            words_at(y + 0.015, [(0.60, tva_label), (0.88, tva)], {1}),
+            words_at(y + 0.03, [(0.60, "Total TTC"), (0.88, ttc)], {1})]
+
+
+LINES = [
+    row(0.17, "Mise en peinture des murs", "19,51", "m2", "32,27", "629,59"),
+    row(0.19, "Heure de manutention", "3,00", "h", "61,26", "183,78"),
+]  # 813,37 HT; TVA at 10 %: 81,34
+
+
+def ocr_row(y: float, description: str, unit: str, quantity: str = "2,00", price: str = "10,00", total: str = "20,00"):
+    """A line of a table without a VAT column."""
+    return words_at(y, [(0.07, description), (0.54, quantity), (0.57, unit), (0.72, price), (0.88, total)], FIGURES)
+
+
+def test_a_ttc_cut_short_is_ht_plus_tva_when_the_lines_vouch_for_both():
+    """"5 051,51" split by the layout and read "5": HT is the lines' sum, TVA their rate, so TTC is HT + TVA."""
+    quote = read_quote([build_page([HEADER, *LINES, *totals(0.25, "813,37", "81,34", "8")])], "ttc-cut")
+    assert (quote.totals.ht, quote.totals.tva, quote.totals.ttc) == (Decimal("813.37"), Decimal("81.34"),
+                                                                      Decimal("894.71"))
+    assert any(w.startswith("total TTC lu 8, corrigé en 894.71") for w in quote.warnings)
+
+
+def test_a_ttc_is_not_overridden_when_the_lines_do_not_add_up_to_the_total_ht():
+    """A misread line leaves HT unconfirmed: the printed TTC is kept and the disagreement reported."""
+    lump = words_at(0.19, [(0.07, "Nettoyage fin de chantier"), (0.57, "Fft"), (0.88, "1 111,11"), (0.90, "10 %")], {2})
+    lines = [LINES[0], lump]
+    quote = read_quote([build_page([HEADER, *lines, *totals(0.25, "813,37", "81,34", "8")])], "ttc-kept")
+    assert quote.totals.ttc == Decimal("8.00")
+    assert any("≠ TTC" in w for w in quote.warnings)
+
+
+def test_a_ttc_unrelated_to_ht_plus_tva_is_kept():
+    """A figure that cannot be HT + TVA misread (an amount due after a deposit, say) is not replaced."""
+    quote = read_quote([build_page([HEADER, *LINES, *totals(0.25, "813,37", "81,34", "536,06")])], "ttc-other")
+    assert quote.totals.ttc == Decimal("536.06")
+
+
+def test_a_misread_vat_with_no_rate_printed_is_ttc_minus_ht_when_that_is_a_usual_rate_of_ht():
+    # No VAT column and no rate by the VAT figure: only the usual rates can vouch for TTC − HT.
+    rows = [HEADER[:-1], ocr_row(0.17, "Mise en peinture des murs", "m2", "19,51", "32,27", "629,59"),
+            ocr_row(0.19, "Heure de manutention", "h", "3,00", "61,26", "183,78")]
+    quote = read_quote([build_page([*rows, *totals(0.25, "813,37", "57", "894,71", tva_label="TVA")])], "tva")
+    assert quote.totals.tva == Decimal("81.34")
+    assert any(w.startswith("total TVA lu 57, corrigé en 81.34") for w in quote.warnings)
+
+
+def test_a_line_total_the_other_figures_cannot_fix_is_pinned_by_the_total_ht():
+    """"7,10" read "11" and "1,322.02" read "1,32202": the line alone gives no answer (11 × 0,12 fits, wrongly);
+    the total HT less the other lines gives 1 322,02, and 7,10 × 186,20 makes it with one digit changed."""
+    rows = [
+        HEADER,
+        row(0.17, "Vitre claire posée sous parclose", "11", "m2", "186.20", "1,32202", "20 %"),
+        row(0.19, "F&P cornière anti-effraction", "1", "u", "237.83", "237.83", "20 %"),
+        *totals(0.25, "1,559.85", "311.97", "1,871.82"),
+    ]
+    quote = read_quote([build_page(rows)], "pinned")
+    glass = quote.lines[0]
+    assert (glass.quantity, glass.unit_price_ht, glass.total_ht) == (Decimal("7.1"), Decimal("186.20"), Decimal("1322.02"))
+    assert glass.confidence <= 0.8
+    assert any("corrigé en 7.1 × 186.20 = 1322.02 (somme des lignes = total HT)" in w for w in quote.warnings)
+
+
+def test_a_price_below_one_quantity_is_chosen_by_the_fewest_edits_and_never_guessed():
+    """0,76 × 11,85 and 0,76 × 11,86 both make 9,01: a read "11,95" is one edit from 11,85; an unreadable
+    price stays unread."""
+    assert exact_quotients(Decimal("9.01"), Decimal("0.76")) == [Decimal("11.85"), Decimal("11.86")]
+    rows = [
+        HEADER,
+        row(0.17, "Réfection mastic silicone", "0,76", "ml", "11,95", "9,01"),
+        row(0.19, "Joint silicone", "0,76", "ml", "", "9,01"),
+        *totals(0.25, "18,02", "1,80", "19,82"),
+    ]
+    mastic, joint = read_quote([build_page(rows)], "below-one").lines
+    assert mastic.unit_price_ht == Decimal("11.85")
+    assert joint.unit_price_ht is None
+
+
+def test_a_metre_unit_whose_exponent_ocr_lost_is_read_from_the_designation():
+    rows = [
+        HEADER[:-1],
+        ocr_row(0.17, "Mise en peinture des murs, finition velours", "M"),
+        ocr_row(0.19, "F&P plinthes MDF blanches", "M"),
+        ocr_row(0.21, "Évacuation des déchets en décharge agréée", "m?"),
+        ocr_row(0.23, "Heure de manutention, compris évacuation des gravats", "M"),  # the head names nothing
+        words_at(0.27, [(0.60, "Total HT"), (0.88, "80,00")], {1}),
+    ]
+    units = [line.unit for line in read_quote([build_page(rows)], "exponents").lines]
+    assert units == ["m2", "ml", "m3", "ml"]
+    text_layer = PageText(number=1, width=595, height=842, words=build_page(rows).words, source="text_layer")
+    assert [line.unit for line in read_quote([text_layer], "printed-m").lines][:3] == ["ml", "ml", "m2"]
+
+
+def test_the_designation_settles_a_unit_only_when_its_words_agree():
+    both = ("ml", "m2", "m3")
+    assert unit_by_designation("Ratissage enduit garnissant + lissage", both) == "m2"
+    assert unit_by_designation("Peinture des plinthes et huisseries", both) == "ml"
+    assert unit_by_designation("Maçonnerie agglos creux ép. 20, enduit compris", both) == "m2"
+    assert unit_by_designation("Réfection mastic silicone sur vitrage", both) == "ml"  # not the glass under it
+    assert unit_by_designation("Dalle béton armé coulée", both) is None  # a surface and a volume
+    assert unit_by_designation("Démolition mur endommagé", both) is None  # by the m² or the m³
+    assert unit_by_designation("F&P plinthes MDF blanches", ("m2", "m3")) is None  # the exponent was seen
