@@ -61,7 +61,8 @@ def show(item: str, postcode: Optional[str] = typer.Option(None, help="Site post
     for key, value in [
         ("id", it.id), ("trade", it.trade), ("label", it.label), ("unit", it.unit), ("kind", it.kind),
         ("national price HT", f"{it.price_ht} ({it.low_ht}–{it.high_ht})"),
-        ("département", f"{departement or 'national'} × {g.zone_coefficient(departement)}"),
+        ("département", f"{departement or 'national'}: labour × {g.zone_coefficient(departement)}, "
+                        f"this item × {g.item_coefficient(item, postcode).normalize()}"),
         ("reference price HT", f"{g.reference_unit_price(item, postcode)} ({low}–{high})"),
         ("keywords", " | ".join(it.keywords)), ("source", it.source),
     ]:

@@ -33,17 +33,17 @@ class Settings:
     # to serve as a tolerance on their own.
     price_tolerance: Decimal = Decimal("0.20")
     # Market prices scatter around the grid reference (relative standard deviations, measured on
-    # corpus-dev's 225 priced lines as log(market / reference)): each line on its own by 0.19, and
-    # all lines of one quote together by 0.07 (the firm, the site). The robot closes a quote only
+    # corpus-dev's 225 priced lines as log(market / reference)): each line on its own by 0.185, and
+    # all lines of one quote together by 0.055 (the firm, the site). The robot closes a quote only
     # when, close_confidence deviations of that scatter added, it stays within the variance threshold
     # of the reference; it offers REN only when, ren_confidence deviations taken off, it is still
     # beyond. In between, a reviewer decides.
     market_spread: Decimal = Decimal("0.19")
-    quote_spread: Decimal = Decimal("0.07")
+    quote_spread: Decimal = Decimal("0.055")
     # A line the grid cannot price (no item, units that do not compare) is kept at its quoted amount,
     # give or take this share of it: a small one does not stop the robot, a big one goes to a reviewer.
     unpriced_spread: Decimal = Decimal("0.50")
-    close_confidence: Decimal = Decimal("1.15")
+    close_confidence: Decimal = Decimal("1.0")
     ren_confidence: Decimal = Decimal("1.0")
     # A supplied product is flagged when its price is over the catalogue by more than both.
     supply_gap_ratio: Decimal = Decimal("0.30")

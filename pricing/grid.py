@@ -3,8 +3,10 @@
 The grid lives in plain CSV/YAML files under ``reference_prices/`` so that a pricing analyst
 can edit and diff them. Every row is validated when the grid is loaded; a bad row raises
 ``GridError`` naming the file, the row (line number in the file), the column and the reason.
-Prices in the files are national references HT; ``zones.csv`` gives the département
-coefficient applied by ``reference_unit_price`` and ``band``.
+Prices in the files are national references HT; ``zones.csv`` gives each département's
+labour-rate coefficient. Labour varies by region, materials hardly: ``reference_unit_price`` and
+``band`` apply the coefficient in full to labour items, not at all to supplies, and to the
+manifest's ``labour_share`` of an item that is both.
 """
 from __future__ import annotations
 
@@ -199,6 +201,7 @@ class Manifest(_Row):
     index: IndexRef
     files: dict[str, str]
     previous: dict[str, str] | None = None
+    labour_share: Decimal = Field(default=Decimal("0.5"), ge=Decimal("0"), le=Decimal("1"))
 
     @field_validator("version", mode="before")
     @classmethod
@@ -302,13 +305,18 @@ class Grid:
         except KeyError:
             raise KeyError(f"unknown grid item {item_id!r}") from None
 
+    def item_coefficient(self, item_id: str, postcode: str | None) -> Decimal:
+        """The département coefficient as it applies to an item: to its labour share only."""
+        share = {"labour": Decimal("1"), "supply": Decimal("0"), "both": self.manifest.labour_share}[self.item(item_id).kind]
+        return Decimal("1") + share * (self._coefficient_for(postcode) - Decimal("1"))
+
     def reference_unit_price(self, item_id: str, postcode: str | None) -> Decimal:
         """Reference unit price HT for the site's département, rounded to the cent."""
-        return cents(self.item(item_id).price_ht * self._coefficient_for(postcode))
+        return cents(self.item(item_id).price_ht * self.item_coefficient(item_id, postcode))
 
     def band(self, item_id: str, postcode: str | None) -> tuple[Decimal, Decimal]:
         item = self.item(item_id)
-        coefficient = self._coefficient_for(postcode)
+        coefficient = self.item_coefficient(item_id, postcode)
         return cents(item.low_ht * coefficient), cents(item.high_ht * coefficient)
 
     # -- labour ------------------------------------------------------------------------

@@ -104,7 +104,7 @@ def test_unmatched_line_keeps_its_amount_and_its_doubt_weighs_on_the_dossier():
     # 990 € TTC nobody can price, give or take 50 %: a reviewer decides.
     assert codes(review) == ["ABOVE_REFERENCE", "UNMATCHED_LINE"]
     assert review.status == "to_review" and review.indemnity is None
-    assert review.flags[0].figures["uncertainty_ttc"] == 569.25  # 1.15 × 50 % × 990
+    assert review.flags[0].figures["uncertainty_ttc"] == 495.0  # one deviation: 50 % × 990
     fee = line("60", qty=1, unit="u", pu="60", description="Frais de dossier")
     tap = line("700", qty=1, unit="u", pu="700", trade="plomberie")
     small = run(extraction([tap, fee]), [priced(0, tap, TAP, "700", "700"), priced(1, fee, None)])

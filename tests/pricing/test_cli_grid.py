@@ -11,7 +11,7 @@ runner = CliRunner()
 def test_check_prints_counts_and_version():
     result = runner.invoke(grid_app, ["check"])
     assert result.exit_code == 0, result.output
-    assert "grid 2025.1" in result.output and "205 items" in result.output and "OK" in result.output
+    assert "grid 2025.2" in result.output and "205 items" in result.output and "OK" in result.output
 
 
 def test_check_fails_with_file_row_column(grid_copy):
@@ -25,7 +25,8 @@ def test_check_fails_with_file_row_column(grid_copy):
 def test_show_item_with_postcode():
     result = runner.invoke(grid_app, ["show", "cou_gouttiere_zinc", "--postcode", "75011"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert "68.75" in result.output and "75 × 1.25" in result.output
+    # A supplied-and-fitted item: the labour coefficient applies to half its price (55 × 1.125).
+    assert "61.88" in result.output and "75: labour × 1.25, this item × 1.125" in result.output
     assert runner.invoke(grid_app, ["show", "nope"]).exit_code == 1
 
 
@@ -36,7 +37,7 @@ def test_match_json_one_object_per_line(tmp_path):
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.output.splitlines()]
     assert [r["grid_item"] for r in records] == ["car_faience", "pei_papier_peint", None]
-    assert records[0]["trade"] == "carrelage" and records[0]["reference_unit_price_ht"] == 63.0
+    assert records[0]["trade"] == "carrelage" and records[0]["reference_unit_price_ht"] == 61.5  # 60 × (1 + ½ × 0.05)
     assert records[2]["grid_label"] is None and records[2]["reference_unit_price_ht"] is None
     assert {"description", "grid_item", "grid_label", "match_score", "trade", "reference_unit_price_ht"} <= records[0].keys()
 

@@ -29,19 +29,29 @@ def test_shipped_grid_is_complete(grid):
     assert all(item.source.startswith(("http", "Insee")) for item in grid.items.values())
     assert all(len(item.keywords) >= 1 for item in grid.items.values())
     assert {rule.guarantee for rule in grid.cover_rules} == set(GUARANTEES)
-    assert grid.version == "2025.1" and grid.effective_date == dt.date(2025, 3, 1)
+    assert grid.version == "2025.2" and grid.effective_date == dt.date(2025, 12, 1)
 
 
 def test_prices_follow_the_departement(grid):
     national = grid.items["pei_murs"].price_ht
     assert grid.reference_unit_price("pei_murs", None) == national
     paris = grid.reference_unit_price("pei_murs", "75011")
-    assert paris == (national * grid.zone_coefficient("75")).quantize(Decimal("0.01"))
+    # Painting is supplied and fitted: Paris's labour coefficient applies to the labour half.
+    assert grid.items["pei_murs"].kind == "both" and grid.manifest.labour_share == Decimal("0.5")
+    assert paris == (national * (1 + (grid.zone_coefficient("75") - 1) / 2)).quantize(Decimal("0.01"))
     assert paris > grid.reference_unit_price("pei_murs", "59000")
     low, high = grid.band("pei_murs", "97100")
     assert low < grid.reference_unit_price("pei_murs", "97100") < high
     with pytest.raises(KeyError):
         grid.reference_unit_price("no_such_item", "75011")
+
+
+def test_the_departement_coefficient_applies_to_labour_not_to_supplies(grid):
+    paris = grid.zone_coefficient("75")
+    assert grid.item_coefficient("plb_recherche_fuite", "75011") == paris  # labour
+    assert grid.item_coefficient("ser_cles", "75011") == 1  # a supply costs the same everywhere
+    assert grid.reference_unit_price("ser_cles", "75011") == grid.items["ser_cles"].price_ht
+    assert grid.item_coefficient("pei_murs", None) == 1
 
 
 def test_labour_uses_local_rows_before_national_times_coefficient(grid):
