@@ -118,7 +118,7 @@ def _print_review(review: Review, version: int) -> None:
         f"indemnity {_fmt(review.indemnity)}", highlight=False)
     table = Table("#", "designation", "qty", "unit", "quoted HT", "grid item", "reference HT", "revised HT", "flags")
     for line in review.lines:
-        table.add_row(str(line.index), line.description[:48], _fmt(line.quantity, money=False), line.unit or "",
+        table.add_row(str(line.index + 1), line.description[:48], _fmt(line.quantity, money=False), line.unit or "",
                       _fmt(line.quoted_total_ht), line.grid_item or "-", _fmt(line.reference_total_ht),
                       _fmt(line.revised_total_ht) + ("" if line.covered else " (non couvert)"),
                       " ".join(f.code for f in line.flags))
@@ -153,7 +153,7 @@ def list_(
 @dossier_app.command()
 def override(
     ref: str,
-    line: Annotated[int, typer.Option("--line", help="Line index (see 'dossier show')")],
+    line: Annotated[int, typer.Option("--line", min=1, help="Line number, as 'review' and 'dossier show' print it (1 = first)")],
     by: ByOption,
     reason: Annotated[str, typer.Option("--reason", help="Why (recorded)")],
     item: Annotated[Optional[str], typer.Option("--item", help="Grid item id to price the line with")] = None,
@@ -164,8 +164,9 @@ def override(
     """Correct one line; the totals are recomputed and the dossier stays with the reviewer."""
     try:
         store = _store(db)
-        grid_item = _grid_item(store, ref, line, item) if item else None
-        stored = store.override(ref, line, by=by, reason=reason, covered=covered, grid_item=grid_item,
+        index = line - 1  # printed numbers start at 1, line indexes at 0
+        grid_item = _grid_item(store, ref, index, item) if item else None
+        stored = store.override(ref, index, by=by, reason=reason, covered=covered, grid_item=grid_item,
                                 amount=None if amount is None else _money(amount, "--amount"))
     except QuoteReviewError as error:
         _fail(error)
@@ -181,7 +182,7 @@ def _grid_item(store: Store, ref: str, index: int, item_id: str) -> tuple:
     stored = store.latest_review(ref)
     lines = {line.index: line for line in stored.review.lines} if stored else {}
     if index not in lines:
-        raise InvalidDossierError(f"dossier {ref} has no line {index}")
+        raise InvalidDossierError(f"dossier {ref} has no line {index + 1}")
     postcode = store.get_dossier(ref).postcode
     unit_price = grid.reference_unit_price(item_id, postcode)
     quantity = lines[index].quantity or Decimal(1)
@@ -202,6 +203,18 @@ def close(
     except QuoteReviewError as error:
         _fail(error)
     console.print(f"dossier {ref} closed: {motive}; indemnity {_fmt(stored.review.indemnity)}", highlight=False)
+
+
+@dossier_app.command("propose-ren")
+def propose_ren(ref: str, by: ByOption, reason: Annotated[str, typer.Option("--reason")], db: DbOption = None) -> None:
+    """Offer repair in kind (REN) on a dossier under review, for its revised work."""
+    try:
+        stored = _store(db).propose_ren(ref, by=by, reason=reason)
+    except QuoteReviewError as error:
+        _fail(error)
+    review = stored.review
+    console.print(f"dossier {ref}: REN offered for {_fmt(review.revised_ttc)} TTC of work "
+                  f"(quote {_fmt(review.quoted_ttc)}); event {review.events[0]['id']}", highlight=False)
 
 
 @dossier_app.command()

@@ -48,8 +48,11 @@ class Event:
     releasable: bool = True  # False while a payment waits for its approver
 
 
-def event_id(dossier_ref: str, document_version: int, event_type: str, cycle: int = 0) -> str:
-    return str(uuid.uuid5(_NAMESPACE, f"{dossier_ref}\x1f{document_version}\x1f{event_type}\x1f{cycle}"))
+def event_id(dossier_ref: str, document_version: int, event_type: str, cycle: int = 0, offer: int = 0) -> str:
+    """Deterministic, so a re-run decision finds its event already written; ``offer`` numbers a
+    reviewer's later REN offer on the same document (the first offer keeps the plain id)."""
+    key = f"{dossier_ref}\x1f{document_version}\x1f{event_type}\x1f{cycle}" + (f"\x1f{offer}" if offer else "")
+    return str(uuid.uuid5(_NAMESPACE, key))
 
 
 def approval_level(amount: Decimal, settings: Settings) -> str:
@@ -60,12 +63,17 @@ def approval_level(amount: Decimal, settings: Settings) -> str:
     return APPROVAL_MANAGER
 
 
-def build_events(review: Review, dossier: Dossier, document_version: int, settings: Settings, cycle: int = 0) -> list[Event]:
-    """The events a review asks for, in the order downstream should see them."""
+def build_events(review: Review, dossier: Dossier, document_version: int, settings: Settings, cycle: int = 0,
+                 earlier_offers: int = 0) -> list[Event]:
+    """The events a review asks for, in the order downstream should see them.
+
+    ``earlier_offers`` is the number of REN offers already made on this document version.
+    """
     events = []
 
     def make(event_type: str, extra: dict, releasable: bool = True) -> Event:
-        ident = event_id(dossier.ref, document_version, event_type, cycle)
+        offer = earlier_offers if event_type == REN_OFFER_REQUESTED else 0
+        ident = event_id(dossier.ref, document_version, event_type, cycle, offer)
         payload = {"id": ident, "type": event_type, **_common(review, dossier, document_version), **extra}
         return Event(ident, event_type, dossier.ref, document_version, payload, releasable)
 

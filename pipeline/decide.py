@@ -436,7 +436,7 @@ def apply_override(
     lines = [replace(line, flags=list(line.flags)) for line in review.lines]
     by_index = {line.index: line for line in lines}
     if line_index not in by_index:
-        raise StateError(f"dossier {review.dossier_ref} has no line {line_index} (lines: {sorted(by_index)})")
+        raise StateError(f"dossier {review.dossier_ref} has no line {line_index + 1} (lines 1 to {len(lines)})")
     if amount is None and covered is None and grid_item is None:
         raise StateError("nothing to override: give an item, an amount or the coverage")
     line = by_index[line_index]
@@ -458,6 +458,8 @@ def apply_override(
     if amount is not None:
         if amount < 0:
             raise StateError("the revised amount of a line cannot be negative")
+        if amount > line.quoted_total_ht > 0:
+            raise StateError(f"the revised amount ({cents(amount)}) cannot exceed the quoted {cents(line.quoted_total_ht)} HT")
         line.revised_total_ht = cents(amount)
     # The reviewer has looked at the line: the doubts that sent it to a human are settled.
     line.flags = [f for f in line.flags if f.code not in NEEDS_HUMAN]
@@ -482,6 +484,17 @@ def close(review: Review, motive: str) -> Review:
     if motive == MOTIVE_REVISED and review.revised_ttc is None:
         raise StateError("'Clos - Montant indemnisation révisé' needs a revised amount; this dossier has none")
     return replace(review, status=CLOSED, motive=motive, decided_by="reviewer", indemnity=closing_indemnity(review, motive))
+
+
+def propose_ren(review: Review) -> Review:
+    """A reviewer who confirms the over-pricing offers repair in kind for the revised work."""
+    _require_open(review, "offer REN on")
+    if review.status != TO_REVIEW:
+        raise StateError(f"dossier {review.dossier_ref} is {review.status}: only a dossier under review gets a reviewer's REN offer")
+    saving = price_variance_ttc(review)
+    if review.revised_ttc is None or saving is None or saving <= 0:
+        raise StateError("a REN offer needs revised lines below the quote; override the over-priced lines first")
+    return replace(review, status=REN_PROPOSED, motive=None, indemnity=None, decided_by="reviewer")
 
 
 def closing_indemnity(review: Review, motive: str) -> Decimal | None:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from handoff.events import (
     APPROVAL_RANK,
     PAYMENT_REQUESTED,
+    REN_OFFER_REQUESTED,
     Event,
     build_events,
 )
@@ -446,6 +447,11 @@ class Store:
     def close_dossier(self, dossier_ref: str, motive: str, *, by: str, reason: str | None = None) -> StoredReview:
         return self._reviewer_action(dossier_ref, by, "close", reason, lambda review: rules.close(review, motive))
 
+    def propose_ren(self, dossier_ref: str, *, by: str, reason: str) -> StoredReview:
+        if not reason or not reason.strip():
+            raise StateError("a REN offer by a reviewer needs a reason")
+        return self._reviewer_action(dossier_ref, by, "propose_ren", reason, rules.propose_ren)
+
     def reopen(self, dossier_ref: str, *, by: str, reason: str) -> StoredReview:
         if not reason or not reason.strip():
             raise StateError("reopening a dossier needs a reason")
@@ -461,7 +467,11 @@ class Store:
                 raise StateError(f"dossier {dossier_ref} has no review yet; process its quote first")
             new_review = replace(change(Review.from_contract(current.contract)), events=[])
             cycle = current.cycle + 1 if next_cycle else current.cycle
-            events = build_events(new_review, dossier, current.document_version, self.settings, cycle)
+            # A reviewer's REN offer after the robot's (or another) on the same document is a new offer.
+            earlier_offers = session.scalar(select(func.count()).select_from(OutboxRow).where(
+                OutboxRow.dossier_ref == dossier_ref, OutboxRow.document_version == current.document_version,
+                OutboxRow.type == REN_OFFER_REQUESTED))
+            events = build_events(new_review, dossier, current.document_version, self.settings, cycle, earlier_offers)
             new_review = replace(new_review, events=[{"type": e.type, "id": e.id} for e in events])
             row = _insert_review(session, dossier_ref, new_review, current.document_version, cycle, events,
                                  document_id=current.document_id)

@@ -117,3 +117,19 @@ def test_the_quotes_discount_lowers_its_excess_over_the_reference():
     assert review.status == "auto_validated"
     doubtful = decide(extraction([work, discount]), priced_lines, dossier(), grid.version, SETTINGS, grid=grid)
     assert doubtful.flags[0].figures["above_reference_ttc"] == 101.75
+
+
+def test_a_reviewer_confirms_the_doubt_with_a_ren_offer():
+    from pipeline.decide import apply_override, close, propose_ren
+    from pipeline.errors import StateError
+    doubtful = run([paint("1140", "1000")])  # within the tolerance: nothing cut, but 154 € + 110 € over
+    assert doubtful.status == "to_review" and doubtful.variance_ttc == 0
+    with pytest.raises(StateError, match="override the over-priced lines"):
+        propose_ren(doubtful)
+    cut = apply_override(doubtful, 0, SETTINGS, by="alice", reason="prix constaté 100 €/m²", amount=D("1000"))
+    offered = propose_ren(cut)
+    assert offered.status == "ren_proposed" and offered.decided_by == "reviewer"
+    assert offered.revised_ttc == D("1100.00") and offered.variance_ttc == D("154.00")
+    with pytest.raises(StateError, match="only a dossier under review"):
+        propose_ren(offered)
+    assert close(offered, "Clos - REN").indemnity == 0

@@ -17,6 +17,10 @@ def invoke(db, *args):
     return runner.invoke(dossier_app, [*args, "--db", db], env={"COLUMNS": "250"})
 
 
+def shown_table(db):
+    return invoke(db, "show", "SIN-1").output
+
+
 def test_dossier_commands_end_to_end(tmp_path):
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     created = invoke(db, "create", "SIN-1", "--claim-date", "2025-03-01", "--deductible", "150,00",
@@ -34,17 +38,26 @@ def test_dossier_commands_end_to_end(tmp_path):
     shown = invoke(db, "show", "SIN-1", "--format", "json")
     assert json.loads(shown.output)["review"]["status"] == "ren_proposed"
     assert invoke(db, "list", "--status", "ren_proposed").output.count("SIN-1") == 1
-    assert invoke(db, "override", "SIN-1", "--line", "0", "--amount", "1200", "--by", "alice",
+    assert "1 │ Peinture murs" in shown_table(db)  # lines are numbered from 1, as in the review
+    too_much = invoke(db, "override", "SIN-1", "--line", "1", "--amount", "1600", "--by", "alice", "--reason", "x")
+    assert too_much.exit_code == 2 and "cannot exceed the quoted 1500.00 HT" in too_much.output
+    assert invoke(db, "override", "SIN-1", "--line", "2", "--amount", "1", "--by", "alice", "--reason", "x").exit_code == 2
+    assert invoke(db, "override", "SIN-1", "--line", "1", "--amount", "1200", "--by", "alice",
                   "--reason", "métré vérifié").exit_code == 0
     closed = invoke(db, "close", "SIN-1", "--motive", "Clos - Montant indemnisation révisé", "--by", "alice")
     assert closed.exit_code == 0 and "indemnity 1170.00" in closed.output  # 1200 * 1.1 - 150
-    locked = invoke(db, "override", "SIN-1", "--line", "0", "--amount", "1", "--by", "bob", "--reason", "x")
+    locked = invoke(db, "override", "SIN-1", "--line", "1", "--amount", "1", "--by", "bob", "--reason", "x")
     assert locked.exit_code == 2 and "E_STATE" in locked.output
     assert invoke(db, "approve", "SIN-1", "--by", "bob").exit_code == 2  # bob is not an approver
     assert invoke(db, "set-approver", "lea", "--level", "team_lead", "--by", "admin").exit_code == 0
     approved = invoke(db, "approve", "SIN-1", "--by", "lea")
     assert approved.exit_code == 0 and "1170.00 € approved by lea" in approved.output
     assert invoke(db, "reopen", "SIN-1", "--by", "bob", "--reason", "nouvelle pièce").exit_code == 0
+    offered = invoke(db, "propose-ren", "SIN-1", "--by", "bob", "--reason", "artisan du réseau disponible")
+    assert offered.exit_code == 0 and "REN offered for 1320.00 TTC of work (quote 1650.00)" in offered.output
+    assert any(e.type == "ren_offer.requested" and e.payload["offer"]["work_ttc"] == 1320.0
+               for e in open_store(db).events("SIN-1"))
+    assert invoke(db, "propose-ren", "SIN-1", "--by", "bob", "--reason", "encore").exit_code == 2  # already offered
     history = invoke(db, "history", "SIN-1").output
-    for action in ("create", "decide", "override", "close", "approve_payment", "reopen"):
+    for action in ("create", "decide", "override", "close", "approve_payment", "reopen", "propose_ren"):
         assert action in history

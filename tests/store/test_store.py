@@ -191,3 +191,18 @@ def test_find_duplicate_by_bytes_and_by_supplier_number_ttc(store):
     assert store.find_duplicate("D-2", 1, "f" * 64, make_extraction()) == "dossier D-1 v1"
     assert store.find_duplicate("D-2", 1, "f" * 64, make_extraction(ttc="1100.01")) is None
     assert store.find_duplicate("D-2", 1, "f" * 64, make_extraction(siret=None)) == "dossier D-1 v1"  # by name
+
+
+def test_a_reviewer_ren_offer_after_the_robots_is_a_new_event(store):
+    store.create_dossier(make_dossier(), today=TODAY)
+    store.add_document("D-1", make_document())
+    store.record_review("D-1", make_review(), 1)  # the robot's REN offer
+    store.override("D-1", 0, by="alice", reason="métré vérifié", amount=D("900"))
+    with pytest.raises(StateError, match="reason"):
+        store.propose_ren("D-1", by="alice", reason="")
+    offered = store.propose_ren("D-1", by="alice", reason="le réseau reprend 900 € HT")
+    assert offered.review.status == "ren_proposed" and offered.review.decided_by == "reviewer"
+    offers = [e for e in store.events("D-1") if e.type == "ren_offer.requested"]
+    assert len(offers) == 2 and offers[0].id != offers[1].id
+    assert [o.payload["offer"]["work_ttc"] for o in offers] == [800.0, 990.0]
+    assert [e.action for e in store.history("D-1")][-1] == "propose_ren"
