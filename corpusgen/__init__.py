@@ -3,6 +3,7 @@
     from corpusgen import generate, make_document
     paths = generate(out_dir, count=20, seed=7)                     # gen-0001.pdf, gen-0001.truth.json ...
     doc = make_document(out_dir, "t1", "jpg-photo", seed=1, template="grid")
+    paths = generate(out_dir, count=20, seed=7, held_out=True)      # ho-0001.pdf ...: held-out layouts only
 
 The truth follows ``schemas/quote.schema.json`` plus the keys of the dev corpus
 (doc_id, file, kind, template, vocabulary, pages, doc_type, per line trade, page, bbox,
@@ -16,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import imaging, notquote
-from .render import render_quote_pdf
-from .spec import FAMILIES, QuoteSpec, draw_quote
+from .render import QuoteRenderer, render_quote_pdf
+from .render_heldout import HeldOutRenderer
+from .spec import FAMILIES, HELD_OUT_FAMILIES, QuoteSpec, draw_quote
 
 KINDS = ("pdf-digital", "pdf-scan", "png-scan", "jpg-photo", "not-quote")
 TEMPLATES = tuple(FAMILIES) + notquote.NOT_QUOTE_TEMPLATES
@@ -41,7 +43,7 @@ def _draw_fitting_quote(rng: random.Random, doc_id: str, family: str, one_page: 
         spec = draw_quote(rng, doc_id, family, max_lines=max_lines)
         if not TTC_RANGE[0] <= spec.total_ttc <= TTC_RANGE[1]:
             continue
-        pdf, pages = render_quote_pdf(spec)
+        pdf, pages = render_quote_pdf(spec, HeldOutRenderer if spec.style.look else QuoteRenderer)
         if pages == 1 or not one_page:
             return spec, pdf, pages
         max_lines = max(3, max_lines - 2)
@@ -99,37 +101,47 @@ def _not_quote(rng: random.Random, out_dir: Path, doc_id: str, template: str) ->
 
 
 def make_document(out_dir: Path | str, doc_id: str, kind: str, *, seed: int = 0,
-                  template: str | None = None) -> Generated:
+                  template: str | None = None, held_out: bool = False) -> Generated:
     """Write one document of ``kind`` (and its ``<doc_id>.truth.json``) into ``out_dir``.
 
-    ``template`` is a layout family (see ``FAMILIES``) for quotes, or one of
-    ``notquote.NOT_QUOTE_TEMPLATES``; drawn from the seed when omitted.
+    ``template`` is a layout family (see ``FAMILIES`` and ``HELD_OUT_FAMILIES``) for quotes, or one of
+    ``notquote.NOT_QUOTE_TEMPLATES``; drawn from the seed when omitted, among the held-out
+    families when ``held_out``.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {KINDS}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(f"corpusgen:{seed}:{doc_id}:{kind}:{template}")
+    # The default seed string is kept as it was so that default output stays byte-identical.
+    rng = random.Random(f"corpusgen:{seed}:{doc_id}:{kind}:{template}" + (":held-out" if held_out else ""))
     if kind == "not-quote":
         path, truth = _not_quote(rng, out_dir, doc_id, template or rng.choice(notquote.NOT_QUOTE_TEMPLATES))
     else:
-        family = template or rng.choice(tuple(FAMILIES))
-        if family not in FAMILIES:
-            raise ValueError(f"unknown layout family {family!r}; expected one of {tuple(FAMILIES)}")
+        families = tuple(HELD_OUT_FAMILIES if held_out else FAMILIES)
+        family = template or rng.choice(families)
+        if family not in FAMILIES and family not in HELD_OUT_FAMILIES:
+            raise ValueError(f"unknown layout family {family!r}; expected one of "
+                             f"{tuple(FAMILIES) + tuple(HELD_OUT_FAMILIES)}")
         path, truth = _quote(rng, out_dir, doc_id, kind, family)
     truth_path = out_dir / f"{doc_id}.truth.json"
     truth_path.write_text(json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return Generated(path, truth_path, truth)
 
 
-def generate(out_dir: Path | str, count: int, seed: int, kinds: tuple[str, ...] | list[str] = KINDS) -> list[Path]:
-    """Write ``count`` documents ``gen-NNNN.*``; kinds and layout families are cycled so each shows up."""
+def generate(out_dir: Path | str, count: int, seed: int, kinds: tuple[str, ...] | list[str] = KINDS,
+             held_out: bool = False) -> list[Path]:
+    """Write ``count`` documents ``gen-NNNN.*``; kinds and layout families are cycled so each shows up.
+
+    With ``held_out`` the quotes use only ``HELD_OUT_FAMILIES`` and their vocabularies, and the
+    documents are named ``ho-NNNN.*``.
+    """
     unknown = set(kinds) - set(KINDS)
     if unknown:
         raise ValueError(f"unknown kinds {sorted(unknown)}; expected some of {KINDS}")
     cycle = [k for k in KIND_CYCLE if k in kinds]
-    families = list(FAMILIES)
-    random.Random(f"families:{seed}").shuffle(families)
+    families = list(HELD_OUT_FAMILIES if held_out else FAMILIES)
+    random.Random(f"{'held-out-' if held_out else ''}families:{seed}").shuffle(families)
+    prefix = "ho" if held_out else "gen"
     not_quotes = list(notquote.NOT_QUOTE_TEMPLATES)
     paths: list[Path] = []
     made = {"quote": 0, "not-quote": 0}
@@ -141,6 +153,6 @@ def generate(out_dir: Path | str, count: int, seed: int, kinds: tuple[str, ...] 
         else:
             template = families[made["quote"] % len(families)]
             made["quote"] += 1
-        doc = make_document(out_dir, f"gen-{i + 1:04d}", kind, seed=seed, template=template)
+        doc = make_document(out_dir, f"{prefix}-{i + 1:04d}", kind, seed=seed, template=template, held_out=held_out)
         paths.append(doc.path)
     return paths

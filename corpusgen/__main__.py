@@ -1,4 +1,4 @@
-"""python -m corpusgen OUT_DIR --count N --seed S [--kinds pdf-digital,pdf-scan,...]"""
+"""python -m corpusgen OUT_DIR --count N --seed S [--kinds pdf-digital,pdf-scan,...] [--held-out]"""
 from __future__ import annotations
 
 import argparse
@@ -14,9 +14,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--kinds", default=",".join(KINDS), help=f"comma-separated subset of {','.join(KINDS)}")
+    parser.add_argument("--held-out", action="store_true",
+                        help="draw only from the held-out layout families and wordings (files ho-NNNN.*)")
     args = parser.parse_args(argv)
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
-    paths = generate(args.out_dir, args.count, args.seed, kinds=kinds)
+    paths = generate(args.out_dir, args.count, args.seed, kinds=kinds, held_out=args.held_out)
     print(f"wrote {len(paths)} documents and truth files to {args.out_dir}")
     return 0
 

@@ -37,6 +37,8 @@ def fmt_amount(value: Decimal, style: str) -> str:
         text = text.replace(",", "").replace(".", ",")
     elif style == "fr_dot":
         text = text.replace(",", "_").replace(".", ",").replace("_", ".")
+    elif style == "fr_nbsp":
+        text = text.replace(",", "\u00a0").replace(".", ",")
     return ("-" if value < 0 else "") + text
 
 
@@ -79,6 +81,8 @@ class QuoteRenderer:
         self.bold = BOLD[self.font]
         self.size = 8.2 if self.font == "Courier" else 8.8
         self.leading = self.size + 2.4
+        self.row_pad = 5.0
+        self.carry_out_label, self.carry_in_label = "A reporter", "Report"
         self.accent = ACCENTS[(len(spec.supplier.name) + spec.style.vocabulary) % len(ACCENTS)]
         self.total_pages = total_pages
         self.buffer = io.BytesIO()
@@ -215,13 +219,27 @@ class QuoteRenderer:
         height = max(len(v) for v in cells.values()) * self.leading + 6
         top, bottom = self.y, self.y - height
         xs = self.col_x()
+        label_colour = self.paint_header(xs, top, bottom)
+        for k, pieces in cells.items():
+            x0, x1 = xs[k]
+            for i, piece in enumerate(pieces):
+                yy = top - 3 - self.size - i * self.leading
+                align = "left" if k in ("desc", "ref") else "center"
+                x = x0 + 3 if align == "left" else (x0 + x1) / 2
+                self.text(x, yy, piece, bold=True, align=align, color=label_colour)
+        self.y = bottom
+        self.zebra_index = 0
+
+    def paint_header(self, xs: dict[str, tuple[float, float]], top: float, bottom: float) -> colors.Color:
+        """Background and rules of the header row; returns the colour of its labels."""
+        st = self.st
         light = st.table in ("band", "zebra")
         if st.table in ("grid", "open", "rules"):
             self.c.setFillColor(colors.HexColor("#E6E6E6") if st.table != "open" else colors.white)
-            self.c.rect(self.table_x0, bottom, self.table_x1 - self.table_x0, height, stroke=0, fill=1)
+            self.c.rect(self.table_x0, bottom, self.table_x1 - self.table_x0, top - bottom, stroke=0, fill=1)
         elif light:
             self.c.setFillColor(self.accent)
-            self.c.rect(self.table_x0, bottom, self.table_x1 - self.table_x0, height, stroke=0, fill=1)
+            self.c.rect(self.table_x0, bottom, self.table_x1 - self.table_x0, top - bottom, stroke=0, fill=1)
         self.c.setStrokeColor(colors.black)
         self.c.setLineWidth(0.8)
         if st.table == "dashed":
@@ -233,15 +251,7 @@ class QuoteRenderer:
             for x0, x1 in xs.values():
                 self.c.line(x0, top, x0, bottom)
             self.c.line(self.table_x1, top, self.table_x1, bottom)
-        for k, pieces in cells.items():
-            x0, x1 = xs[k]
-            for i, piece in enumerate(pieces):
-                yy = top - 3 - self.size - i * self.leading
-                align = "left" if k in ("desc", "ref") else "center"
-                x = x0 + 3 if align == "left" else (x0 + x1) / 2
-                self.text(x, yy, piece, bold=True, align=align, color=colors.white if light else colors.black)
-        self.y = bottom
-        self.zebra_index = 0
+        return colors.white if light else colors.black
 
     def cell_values(self, line: Line) -> dict[str, str]:
         st = self.st
@@ -257,7 +267,7 @@ class QuoteRenderer:
         }
 
     def row_height(self, desc_lines: int) -> float:
-        return desc_lines * self.leading + 5
+        return desc_lines * self.leading + self.row_pad
 
     def fits(self, height: float) -> bool:
         return self.y - height >= BOTTOM + (self.leading + 6 if self.st.reporter else 0)
@@ -278,17 +288,14 @@ class QuoteRenderer:
         self.y = bottom
 
     def item_row(self, line: Line) -> None:
-        st = self.st
         xs = self.col_x()
         values = self.cell_values(line)
         desc_lines = wrap(values["desc"], self.font, self.size, self.widths["desc"] - 6)
         height = self.row_height(len(desc_lines))
         top, bottom = self.y, self.y - height
-        if st.table == "zebra" and self.zebra_index % 2:
-            self.c.setFillColor(colors.HexColor("#F0F0F0"))
-            self.c.rect(self.table_x0, bottom, self.table_x1 - self.table_x0, height, stroke=0, fill=1)
+        self.paint_row(top, bottom)
         self.zebra_index += 1
-        base = top - 2.5 - self.size
+        base = top - self.row_pad / 2 - self.size
         for k, (x0, x1) in xs.items():
             if k == "desc":
                 for i, piece in enumerate(desc_lines):
@@ -297,6 +304,21 @@ class QuoteRenderer:
             align = ALIGN[k]
             x = x0 + 3 if align == "left" else (x1 - 3 if align == "right" else (x0 + x1) / 2)
             self.text(x, base, values[k], align=align)
+        self.rule_row(xs, top, bottom)
+        line.page = self.page
+        line.bbox = (self.table_x0 / PAGE_W, (PAGE_H - top) / PAGE_H, self.table_x1 / PAGE_W,
+                     (PAGE_H - bottom) / PAGE_H)
+        self.y = bottom
+
+    def paint_row(self, top: float, bottom: float) -> None:
+        """Background of an item row."""
+        if self.st.table == "zebra" and self.zebra_index % 2:
+            self.c.setFillColor(colors.HexColor("#F0F0F0"))
+            self.c.rect(self.table_x0, bottom, self.table_x1 - self.table_x0, top - bottom, stroke=0, fill=1)
+
+    def rule_row(self, xs: dict[str, tuple[float, float]], top: float, bottom: float) -> None:
+        """Rules drawn over an item row."""
+        st = self.st
         self.c.setStrokeColor(colors.black)
         self.c.setLineWidth(0.4)
         if st.table == "grid":
@@ -311,10 +333,6 @@ class QuoteRenderer:
             self.c.setDash(1, 2)
             self.c.line(self.table_x0, bottom, self.table_x1, bottom)
             self.c.setDash()
-        line.page = self.page
-        line.bbox = (self.table_x0 / PAGE_W, (PAGE_H - top) / PAGE_H, self.table_x1 / PAGE_W,
-                     (PAGE_H - bottom) / PAGE_H)
-        self.y = bottom
 
     def table(self) -> None:
         sp, st = self.spec, self.st
@@ -328,7 +346,7 @@ class QuoteRenderer:
                 current_lot = line.lot
                 lot_sum = Decimal(0)
                 self.ensure_space(self.leading * 3 + 15, carried)
-                self.band_row(f"Lot {line.lot} - {sp.lot_titles[line.lot]}", None, shaded=True)
+                self.band_row(self.lot_heading(line.lot), None, shaded=True)
             desc_lines = wrap(line.description, self.font, self.size, self.widths["desc"] - 6)
             self.ensure_space(self.row_height(len(desc_lines)), carried)
             self.item_row(line)
@@ -337,27 +355,40 @@ class QuoteRenderer:
             last_of_lot = i + 1 == len(items) or items[i + 1].lot != line.lot
             if st.lots and last_of_lot:
                 self.ensure_space(self.leading + 5, carried)
-                self.band_row(f"Sous-total lot {line.lot} - {sp.lot_titles[line.lot]}", lot_sum, shaded=False)
+                self.band_row(self.lot_subtotal_label(line.lot), lot_sum, shaded=False)
         for line in sp.lines:
             if line.is_discount:
                 self.ensure_space(self.leading + 5, carried)
                 self.item_row(line)
+        self.close_table()
+
+    def close_table(self) -> None:
         self.c.setLineWidth(0.8)
         self.c.setStrokeColor(colors.black)
         self.c.line(self.table_x0, self.y, self.table_x1, self.y)
+
+    def lot_heading(self, lot: int) -> str:
+        return f"Lot {lot} - {self.spec.lot_titles[lot]}"
+
+    def lot_subtotal_label(self, lot: int) -> str:
+        return f"Sous-total lot {lot} - {self.spec.lot_titles[lot]}"
 
     def ensure_space(self, height: float, carried: Decimal) -> None:
         if self.fits(height):
             return
         if self.st.reporter:
-            self.band_row("A reporter", carried, shaded=True)
+            self.band_row(self.carry_out_label, carried, shaded=True)
         self.new_page()
         self.header_row()
         if self.st.reporter:
-            self.band_row("Report", carried, shaded=True)
+            self.band_row(self.carry_in_label, carried, shaded=True)
 
     # --- totals and notes ---------------------------------------------------------------
     def totals(self) -> None:
+        self.place_totals(self.totals_rows(), self.totals_notes())
+
+    def totals_rows(self) -> list[tuple[str, str, bool]]:
+        """(label, amount, bold) from total HT down to TTC."""
         sp, st = self.spec, self.st
         words = st.words
         rows: list[tuple[str, str, bool]] = [(words["ht"], self.money(sp.total_ht), True)]
@@ -371,6 +402,10 @@ class QuoteRenderer:
         if len(by_rate) > 1:
             rows.append((words["tva_sum"], self.money(sp.total_tva), True))
         rows.append((words["ttc"], self.money(sp.total_ttc), True))
+        return rows
+
+    def totals_notes(self) -> list[str]:
+        sp, st = self.spec, self.st
         notes = []
         if st.vat == "code" and "vat" in st.columns:
             notes.append("Codes TVA : 1 = 20 % ; 2 = 10 % ; 3 = 5,5 %")
@@ -382,6 +417,10 @@ class QuoteRenderer:
         else:
             notes.append("Devis valable 3 mois à compter de sa date d'émission.")
         notes.append(f"IBAN : FR76 3000 {sp.siren[:4]} {sp.siren[4:8]} {sp.siret[-4:]} 0000 {sp.siren[-3:]}")
+        return notes
+
+    def place_totals(self, rows: list[tuple[str, str, bool]], notes: list[str]) -> None:
+        st = self.st
         need = max(len(rows) * 14, len(notes) * 11) + 20 + (80 if st.signature else 0)
         if self.y - need < BOTTOM - 20:
             self.new_page()
@@ -419,10 +458,10 @@ class QuoteRenderer:
         return self.buffer.getvalue()
 
 
-def render_quote_pdf(spec: QuoteSpec) -> tuple[bytes, int]:
+def render_quote_pdf(spec: QuoteSpec, renderer: type[QuoteRenderer] = QuoteRenderer) -> tuple[bytes, int]:
     """The PDF bytes and page count; fills each line's ``page`` and ``bbox``."""
-    probe = QuoteRenderer(spec, None)
+    probe = renderer(spec, None)
     probe.render()
     pages = probe.page
-    final = QuoteRenderer(spec, pages)
+    final = renderer(spec, pages)
     return final.render(), pages

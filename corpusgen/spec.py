@@ -55,7 +55,51 @@ VOCABULARIES: tuple[dict, ...] = (
          tva_sum="Total T.V.A."),
 )
 
+# The held-out set (``--held-out``): layouts and wordings that the default generation never draws,
+# so that an extractor tuned on the families above can be measured on quoting software it has not seen.
+# A family's ``look`` departs from the default renderer (see ``render_heldout``); ``many_lines`` draws
+# 8-16 lines, so that the quote often runs over two pages.
+HELD_OUT_FAMILIES: dict[str, dict] = {
+    "pillars": dict(table="vertical", font="Helvetica", columns=("desc", "unit", "pu", "qty", "total", "vat"),
+                    supplier=("footer",), look=dict(size=9.4, row_pad=6.0, totals="left-box", page_header=False,
+                                                    many_lines=False)),
+    "airy": dict(table="none", font="Times-Roman", columns=("ref", "qty", "desc", "unit", "pu", "total"),
+                 supplier=("left", "right"), look=dict(size=10.2, row_pad=11.0, totals="right", page_header=True,
+                                                       many_lines=True)),
+    "glued": dict(table="tint", font="Helvetica", columns=("desc", "qty", "pu", "total"),
+                  supplier=("right", "footer"), look=dict(size=7.6, row_pad=4.0, totals="left-box",
+                                                          page_header=True, many_lines=False)),
+    "chapters": dict(table="underline", font="Times-Roman", columns=("ref", "desc", "qty", "unit", "pu", "vat", "total"),
+                     supplier=("left",), lots=True, look=dict(size=9.0, row_pad=5.0, totals="right", page_header=True,
+                                                               many_lines=True)),
+}
+
+# Held-out header, totals and page wordings; `vocabulary` in the truth is len(VOCABULARIES) + index.
+# `carry_out`/`carry_in` word the carried-forward rows, `lot`/`lot_total` the section rows.
+HELD_OUT_VOCABULARIES: tuple[dict, ...] = (
+    dict(desc="Intitulé", qty="Quant.", unit="Unité de mesure", pu="PU H.T.", total="Total ligne", vat="Taux",
+         ref="Repère", ht="Total net HT", tva="TVA {rate}", ttc="Net à payer TTC", tva_sum="Total TVA",
+         client="Destinataire :", site="Adresse du chantier :", date="Date d'émission : {}",
+         carry_out="Total à reporter", carry_in="Report page précédente", lot="{n}. {title}",
+         lot_total="Total {title}"),
+    dict(desc="Nature des travaux", qty="Qté.", unit="Un", pu="Prix HT", total="Mt HT", vat="Code TVA", ref="Art.",
+         ht="Base HT", tva="TVA au taux de {rate}", ttc="TOTAL TTC", tva_sum="Total TVA",
+         client="À l'attention de :", site="Chantier :", date="Établi le {}",
+         carry_out="Cumul à reporter", carry_in="Cumul reporté", lot="CHAPITRE {n} – {title}",
+         lot_total="Total chapitre {n}"),
+    dict(desc="Ouvrage", qty="Q", unit="Unité", pu="P.U.", total="Montant H.T.", vat="Taux TVA", ref="Poste",
+         ht="Montant H.T.", tva="T.V.A. à {rate}", ttc="Montant à régler", tva_sum="Montant T.V.A.",
+         client="Maître d'ouvrage :", site="Adresse d'intervention :", date="Édité le {}",
+         carry_out="Total page", carry_in="Reprise", lot="Poste {n} : {title}", lot_total="Total poste {n}"),
+    dict(desc="Descriptif", qty="Quantité", unit="U.M.", pu="Prix unit. HT", total="Total ligne HT", vat="TVA",
+         ref="Réf. article", ht="Total HT net", tva="TVA {rate}", ttc="Total TTC net", tva_sum="TVA totale",
+         client="Adressé à :", site="Lieu d'intervention :", date="En date du {}",
+         carry_out="Sous-total à reporter", carry_in="Report", lot="{title}", lot_total="Sous-total {title}"),
+)
+
 NUMBER_STYLES = ("fr_space", "fr_plain", "fr_dot", "en")
+HELD_OUT_DISCOUNTS = ("Remise commerciale 5 %", "Remise exceptionnelle (5 %)", "Geste commercial - 5 %")
+HELD_OUT_NUMBER_STYLES = NUMBER_STYLES + ("fr_nbsp",)  # 1\u00a0234,56: a no-break space groups thousands
 CURRENCY_STYLES = ("", " €", " EUR", "€")
 DATE_STYLES = ("slash", "dot", "long", "dash")
 SIRET_STYLES = ("spaced", "plain", "split", "siren_rcs")
@@ -95,6 +139,16 @@ class Party:
     rcs_city: str = ""
 
 
+@dataclass(frozen=True)
+class Look:
+    """What a held-out family changes in the page beyond the table style."""
+    size: float  # body font size
+    row_pad: float  # vertical padding of a table row
+    totals: str  # "left-box" (framed, left) | "right"
+    page_header: bool  # "Page n/N" at the top of every page
+    many_lines: bool
+
+
 @dataclass
 class Style:
     family: str
@@ -117,6 +171,7 @@ class Style:
     site_block: bool
     signature: bool
     rate_bases: bool  # print the base next to each VAT rate
+    look: Look | None = None  # held-out families only
 
 
 @dataclass
@@ -316,9 +371,45 @@ def draw_style(rng: random.Random, family: str) -> Style:
     )
 
 
+def draw_held_out_style(rng: random.Random, family: str) -> Style:
+    fam = HELD_OUT_FAMILIES[family]
+    columns = fam["columns"]
+    index = rng.randrange(len(HELD_OUT_VOCABULARIES))
+    words = HELD_OUT_VOCABULARIES[index]
+    vat = "code" if words["vat"] == "Code TVA" else rng.choice(VAT_STYLES)
+    if "vat" not in columns and rng.random() < 0.4:
+        columns = columns + ("vat",)
+    lots = bool(fam.get("lots"))
+    return Style(
+        family=family, table=fam["table"], font=fam["font"], columns=columns,
+        supplier_pos=rng.choice(fam["supplier"]), vocabulary=len(VOCABULARIES) + index, words=words,
+        number=rng.choice(HELD_OUT_NUMBER_STYLES), currency=rng.choice(CURRENCY_STYLES), date=rng.choice(DATE_STYLES),
+        siret=rng.choice(SIRET_STYLES), vat=vat, qty_decimals=rng.random() < 0.5,
+        uppercase=rng.random() < 0.1, lots=lots, reporter=lots or rng.random() < 0.5,
+        acompte=rng.choice((20, 30, 40)) if rng.random() < 0.3 else None,
+        site_block=rng.random() < 0.6, signature=rng.random() < 0.7, rate_bases=rng.random() < 0.5,
+        look=Look(**fam["look"]),
+    )
+
+
+def _held_out_quote_number(rng: random.Random, doc_type: str, year: int) -> tuple[str, str]:
+    """(number as the truth stores it, title line as printed), in formats the default draw never uses."""
+    n = rng.randint(10, 99999)
+    if doc_type == "facture":
+        number = rng.choice((f"FC{year % 100}{n:05d}", f"{year}-FAC-{n:05d}", f"F-{n:06d}"))
+        title = rng.choice(("FACTURE N°{}", "Facture de travaux n° {}", "Facture n° {}"))
+    else:
+        number = rng.choice((f"DE{year % 100}{n:05d}", f"{year}-DEV-{n:05d}", f"Q{year % 100}-{n:05d}", f"D-{n:06d}"))
+        title = rng.choice(("DEVIS ESTIMATIF N° {}", "Devis N°{}", "Proposition de devis n° {}", "DEVIS - Réf. {}"))
+    return number, title.format(number)
+
+
 def draw_quote(rng: random.Random, doc_id: str, family: str, max_lines: int = 16) -> QuoteSpec:
-    """Draw one quote whose TTC falls in 300..9000 EUR; arithmetic exact by construction."""
-    style = draw_style(rng, family)
+    """Draw one quote whose TTC falls in 300..9000 EUR; arithmetic exact by construction.
+
+    ``family`` is one of ``FAMILIES`` or of ``HELD_OUT_FAMILIES``.
+    """
+    style = draw_held_out_style(rng, family) if family in HELD_OUT_FAMILIES else draw_style(rng, family)
     doc_type = "facture" if rng.random() < 0.25 else "devis"
     last = rng.choice(vocab.SUPPLIER_FIRST)
     supplier = _party(rng, rng.choice(vocab.SUPPLIER_PATTERNS).format(n=last, N=last.upper()))
@@ -327,7 +418,7 @@ def draw_quote(rng: random.Random, doc_id: str, family: str, max_lines: int = 16
     site = _party(rng, "") if style.site_block else None
     siren, siret = draw_siret(rng)
     date = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(0, 730))
-    number, title = _quote_number(rng, doc_type, date.year)
+    number, title = (_held_out_quote_number if style.look else _quote_number)(rng, doc_type, date.year)
     peril = rng.choice("eeeetvbi")
     peril_label, guarantee = vocab.PERIL_OBJECTS[peril]
     pool = [w for w in vocab.WORK_ITEMS if peril in w.perils]
@@ -340,7 +431,8 @@ def draw_quote(rng: random.Random, doc_id: str, family: str, max_lines: int = 16
     blank_forfait = 0.5 if style.lots else (0.2 if rng.random() < 0.3 else 0.0)
     target = _target_ttc(rng)
 
-    n_lines = min(max_lines, rng.randint(8, 16) if style.lots else rng.randint(3, 12))
+    many_lines = style.lots or (style.look is not None and style.look.many_lines)
+    n_lines = min(max_lines, rng.randint(8, 16) if many_lines else rng.randint(3, 12))
     chosen: list = []
     for trade in trades:
         in_trade = [w for w in pool if w.trade == trade]
@@ -385,7 +477,8 @@ def draw_quote(rng: random.Random, doc_id: str, family: str, max_lines: int = 16
                               w.trade, d["market"], ref, lot_of[w.trade]))
     if discount:
         items_ht = sum((line.total_ht for line in lines), D0)
-        lines.append(Line("Remise 5 % sur total HT", -cents(items_ht * Decimal("0.05")), None, None, "", None,
+        label = rng.choice(HELD_OUT_DISCOUNTS) if style.look else "Remise 5 % sur total HT"
+        lines.append(Line(label, -cents(items_ht * Decimal("0.05")), None, None, "", None,
                           rates[0], None, None, "", lot=0, is_discount=True))
 
     spec = QuoteSpec(

@@ -13,7 +13,7 @@ from PIL import Image, ImageOps
 from corpusgen import KINDS, generate, make_document
 from corpusgen.__main__ import main as cli_main
 from corpusgen.notquote import NOT_QUOTE_TEMPLATES
-from corpusgen.spec import FAMILIES
+from corpusgen.spec import FAMILIES, HELD_OUT_FAMILIES, HELD_OUT_VOCABULARIES, VOCABULARIES
 from pipeline.models import UNITS, TRADES, cents
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "quote.schema.json").read_text(encoding="utf-8"))
@@ -26,6 +26,9 @@ def corpus(tmp_path_factory) -> list:
     docs += [make_document(out, f"kind-{kind}", kind, seed=11, template="grid")
              for kind in ("pdf-scan", "png-scan", "jpg-photo")]
     docs += [make_document(out, f"nq-{t}", "not-quote", seed=11, template=t) for t in NOT_QUOTE_TEMPLATES]
+    docs += [make_document(out, f"ho-{family}", "pdf-digital", seed=11, template=family)
+             for family in HELD_OUT_FAMILIES]
+    docs.append(make_document(out, "ho-photo", "jpg-photo", seed=11, held_out=True))
     return docs
 
 
@@ -158,3 +161,65 @@ def test_exif_rotated_photos_store_turned_pixels(tmp_path):
         if len(orientations) == 3:
             break
     assert 0 in orientations and len(orientations) >= 2
+
+
+def _pdf_text(path: Path) -> str:
+    with pdfplumber.open(path) as pdf:
+        return "\n".join(page.extract_text() for page in pdf.pages)
+
+
+# Labels of the held-out wordings; none is a substring of a default label.
+HELD_OUT_LABELS = {v[key] for v in HELD_OUT_VOCABULARIES for key in ("desc", "ttc", "client", "site")}
+
+
+def test_held_out_labels_are_new():
+    default_labels = " | ".join(str(label) for v in VOCABULARIES for label in v.values())
+    assert not [label for label in HELD_OUT_LABELS if label in default_labels]
+
+
+def test_held_out_corpus_uses_only_its_own_layouts_and_wordings(tmp_path):
+    assert not set(HELD_OUT_FAMILIES) & set(FAMILIES)
+    held_out = generate(tmp_path / "held-out", count=8, seed=3, kinds=["pdf-digital"], held_out=True)
+    default = generate(tmp_path / "default", count=8, seed=3, kinds=["pdf-digital"])
+    seen_families = set()
+    for path in held_out:
+        truth = json.loads(path.with_suffix(".truth.json").read_text(encoding="utf-8"))
+        assert truth["template"] in HELD_OUT_FAMILIES
+        seen_families.add(truth["template"])
+        words = HELD_OUT_VOCABULARIES[truth["vocabulary"] - len(VOCABULARIES)]
+        text = _pdf_text(path)
+        for key in ("desc", "ttc", "client"):
+            assert words[key] in text, (path.name, words[key])
+    assert seen_families == set(HELD_OUT_FAMILIES)
+    for path in default:
+        text = _pdf_text(path)
+        assert json.loads(path.with_suffix(".truth.json").read_text(encoding="utf-8"))["template"] in FAMILIES
+        assert not [label for label in HELD_OUT_LABELS if label in text], path.name
+
+
+def test_held_out_cli_is_reproducible_and_keeps_every_kind(tmp_path):
+    args = ["--count", "6", "--seed", "4", "--kinds", "pdf-digital,pdf-scan,png-scan,not-quote", "--held-out"]
+    for run in ("x", "y"):
+        assert cli_main([str(tmp_path / run), *args]) == 0
+    names = sorted(p.name for p in (tmp_path / "x").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "y").iterdir())
+    for name in names:
+        assert (tmp_path / "x" / name).read_bytes() == (tmp_path / "y" / name).read_bytes(), name
+    truths = [json.loads(p.read_text()) for p in sorted((tmp_path / "x").glob("*.truth.json"))]
+    assert {t["kind"] for t in truths} == {"pdf-digital", "pdf-scan", "png-scan", "not-quote"}
+    assert all(t["doc_id"].startswith("ho-") for t in truths)
+    assert all(t["template"] in HELD_OUT_FAMILIES for t in truths if t["is_quote"])
+
+
+def test_multi_page_held_out_quote_numbers_its_pages_at_the_top(tmp_path):
+    for seed in range(10):
+        doc = make_document(tmp_path, f"ch{seed}", "pdf-digital", seed=seed, template="chapters")
+        if doc.truth["pages"] > 1:
+            break
+    else:
+        pytest.fail("no two-page chapters quote in 10 seeds")
+    pages = doc.truth["pages"]
+    with pdfplumber.open(doc.path) as pdf:
+        for number, page in enumerate(pdf.pages, start=1):
+            top = page.crop((0, 0, page.width, page.height * 0.05)).extract_text()
+            assert f"Page {number}/{pages}" in top
