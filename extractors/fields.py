@@ -271,10 +271,11 @@ class PrintedTotals:
 
 _HT = re.compile(r"^(total|montant|sous[- ]total)?\s*(total\s+)?(h\.?t\.?|hors\s+taxes?)\b|^total\s+(general\s+)?h\.?t|^montant\s+(total\s+)?h\.?t|^total\s+hors", re.IGNORECASE)
 _TTC = re.compile(r"^(total|montant)?\s*(general\s+|général\s+)?(total\s+)?(t\.?t\.?c\.?|toutes\s+taxes)|^net\s+[aà]\s+payer|^total\s+a\s+payer|^total\s+à\s+payer", re.IGNORECASE)
-_TVA = re.compile(r"^(total\s+|montant\s+)?(t\.?v\.?a\.?)(?=\W|$)", re.IGNORECASE)
+# OCR glues the "à" of "TVA à 10 %" to the label ("TVAà", folded "tvaa").
+_TVA = re.compile(r"^(total\s+|montant\s+)?(t\.?v\.?a\.?)(?=\W|a\b|$)", re.IGNORECASE)
 
 
-_KEYWORD = re.compile(r"(?i)\b(total|montant|net\s+[aà]\s+payer|t\.?v\.?a\.?(?=\W|$)|h\.t\.|ttc)")
+_KEYWORD = re.compile(r"(?i)\b(total|montant|net\s+[aà]\s+payer|t\.?v\.?a\.?(?=\W|à|$)|h\.t\.|ttc)")
 _TRAILING_AMOUNT = re.compile(r"(" + AMOUNT_RE.pattern + r")\s*$", re.IGNORECASE)
 
 
@@ -307,7 +308,8 @@ def _labelled_amounts(line: TextLine) -> list[tuple[str, Decimal]]:
         # "TVA total", "Total TTC" are one run).
         cut = starts[-1]
         for earlier in reversed(starts[:-1]):
-            if cut - earlier > 12:
+            # A figure between two keywords ends a run: "Codes TVA 1:3535% Montant HT" is "Montant HT".
+            if cut - earlier > 12 or re.search(r"\d", text[earlier:cut]):
                 break
             cut = earlier
         label = text[cut:].strip()

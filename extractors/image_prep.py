@@ -94,15 +94,49 @@ def find_page_quad(img: np.ndarray) -> np.ndarray | None:
 
     The sheet is the largest bright region well inside the frame; a scan (paper up to the
     edges) or a photo with no sheet (damage photo) has none that is a convex quadrilateral
-    leaving a visible margin of background. A shadow across the sheet can make part of the paper
-    darker than the background, cutting a bite out of the bright region: the sheet's outline is
-    then taken from its edges, which a shadow darkens on both sides alike.
+    leaving a visible margin of background. On a grey background under uneven light the bright
+    region can lose the shadowed part of the sheet or take in lit background: a side of its outline
+    then runs across paper or background, with no step in brightness. The sheet's outline is then
+    taken from its edges, which a shadow darkens on both sides alike, when its weakest side is a
+    sharper step than the bright region's.
     """
     small, scale = _shrink(img, 800)
     corners = _sheet_corners(_bright_region(small), small.shape[:2])
-    if corners is None and _framed_by_background(small):
-        corners = _sheet_corners(_outlined_region(small), small.shape[:2])
+    gray = to_gray(small)
+    if (corners is None or _weakest_side_step(gray, corners) < SHEET_EDGE_STEP) and _framed_by_background(small):
+        outlined = _sheet_corners(_outlined_region(small), small.shape[:2])
+        if outlined is not None and (corners is None or _weakest_side_step(gray, outlined) > _weakest_side_step(gray, corners)):
+            corners = outlined
     return None if corners is None else corners / scale
+
+
+# Log-brightness step from outside to inside a sheet's edge: paper on a grey table measures ~0.45,
+# on a dark cloth or wood > 1; a side drawn across paper or across background ~0.
+SHEET_EDGE_STEP = 0.2
+
+
+def _weakest_side_step(gray: np.ndarray, corners: np.ndarray, offset: float = 6.0) -> float:
+    """The smallest, over the quadrilateral's four sides, of the median log-brightness step from just
+    outside the side to just inside it (offset in pixels of ``gray``)."""
+    log = np.log1p(cv2.GaussianBlur(gray, (0, 0), 1.5).astype(np.float32))
+    height, width = log.shape
+    centre = corners.mean(axis=0)
+    along = np.linspace(0.05, 0.95, 60)[:, None]
+
+    def sample(points: np.ndarray) -> np.ndarray:
+        xs = np.clip(np.rint(points[:, 0]).astype(int), 0, width - 1)
+        ys = np.clip(np.rint(points[:, 1]).astype(int), 0, height - 1)
+        return log[ys, xs]
+
+    steps = []
+    for start, end in zip(corners, np.roll(corners, -1, axis=0)):
+        normal = np.array([start[1] - end[1], end[0] - start[0]], dtype=np.float64)
+        normal /= max(float(np.linalg.norm(normal)), 1e-9)
+        if np.dot(centre - (start + end) / 2, normal) < 0:
+            normal = -normal  # pointing inwards
+        points = start + (end - start) * along
+        steps.append(float(np.median(sample(points + offset * normal) - sample(points - offset * normal))))
+    return min(steps)
 
 
 def _framed_by_background(small: np.ndarray) -> bool:

@@ -112,27 +112,40 @@ def exact_quotients(total: Decimal, factor: Decimal | None) -> list[Decimal]:
     return [value for value in candidates if value > 0 and cents(value * factor) == total]
 
 
-def _derived_readings(item: LineItem) -> list[tuple[str, Decimal]]:
+def _derived_readings(item: LineItem) -> list[dict[str, Decimal]]:
     """Each of quantity, unit price and total recomputed from the other two, keeping the plausible
-    misreadings (at most two digit edits) that need the fewest edits."""
+    misreadings (at most two digit edits) that need the fewest edits. One reading changes two figures:
+    the total and a factor that both lost their decimal comma ("6,54 × 28,02 = 183,25" read
+    "654 × 28,02 = 18325", which 654 × 28,02 = 18 325,08 would otherwise "repair")."""
     q, p, t = item.quantity, item.unit_price_ht, item.total_ht
     # OCR loses separators and adds stray digits far more often than it invents them, so a reading
     # that is smaller than what was read ranks first among those with as few edits.
     readings = []
     for quantity in exact_quotients(t, p):
-        readings.append(((digit_edits(q, quantity), quantity > q), "quantity", quantity.normalize()))
+        readings.append(((digit_edits(q, quantity), quantity > q), {"quantity": quantity.normalize()}))
     for price in exact_quotients(t, q):
-        readings.append(((digit_edits(p, price), price > p), "unit_price_ht", price))
+        readings.append(((digit_edits(p, price), price > p), {"unit_price_ht": price}))
     total = cents(q * p)
-    readings.append(((digit_edits(t, total), abs(total) > abs(t)), "total_ht", total))
+    readings.append(((digit_edits(t, total), abs(total) > abs(t)), {"total_ht": total}))
+    if _lost_comma(t):
+        for name, factor, other in (("quantity", q, p), ("unit_price_ht", p, q)):
+            # "0,74" read "074" is 74: a factor needs only two digits.
+            if factor >= 10 and factor == factor.to_integral_value() and cents(factor / 100 * other) == t / 100:
+                readings.append(((0, False), {name: (factor / 100).normalize(), "total_ht": cents(t / 100)}))
     plausible = [r for r in readings if r[0][0] <= 2]
     best = min((r[0] for r in plausible), default=None)
-    return [(name, value) for rank, name, value in plausible if rank == best]
+    return [changes for rank, changes in plausible if rank == best]
+
+
+def _lost_comma(total: Decimal) -> bool:
+    """A whole number of three digits or more, as a two-decimal total read without its comma is."""
+    return total >= 100 and total == total.to_integral_value()
 
 
 def repair_line(item: LineItem, from_ocr: bool) -> list[str]:
     """Check quantity × unit price = total; on OCR text, take a corrected reading only when exactly one
-    of the three figures, recomputed from the other two, is a plausible misreading of what was printed."""
+    of the three figures (or a factor and the total that both lost their comma), recomputed from the
+    rest, is a plausible misreading of what was printed."""
     if from_ocr and (item.quantity is None) != (item.unit_price_ht is None) and item.total_ht > 0:
         return _fill_unreadable(item)
     if item.quantity is None or item.unit_price_ht is None:
@@ -142,11 +155,12 @@ def repair_line(item: LineItem, from_ocr: bool) -> list[str]:
     if from_ocr:
         readings = _derived_readings(item)
         if len(readings) == 1:
-            name, value = readings[0]
-            before = getattr(item, name)
-            setattr(item, name, value)
+            corrections = []
+            for name, value in readings[0].items():
+                corrections.append(f"{name} lu {getattr(item, name)}, corrigé en {value}")
+                setattr(item, name, value)
             item.confidence = min(item.confidence, 0.8)
-            return [f"« {item.description[:40]} » : {name} lu {before}, corrigé en {value} (quantité × prix = total)"]
+            return [f"« {item.description[:40]} » : {' ; '.join(corrections)} (quantité × prix = total)"]
     item.confidence = min(item.confidence, 0.5)
     return [f"« {item.description[:40]} » : {item.quantity} × {item.unit_price_ht} ≠ {item.total_ht}"]
 

@@ -167,6 +167,12 @@ def _finish(columns: list[Column], line: TextLine) -> Header | None:
         if first_total > 0 and columns[first_total - 1].kind == "unknown":
             columns[first_total - 1].kind = "unit_price"
     kinds = [c.kind for c in columns]
+    if "total" not in kinds and "unit_price" in kinds:
+        # ...and one just right of the unit price, the total ("Total HT" read "Tour").
+        after_price = kinds.index("unit_price") + 1
+        if after_price < len(columns) and columns[after_price].kind == "unknown":
+            columns[after_price].kind = "total"
+    kinds = [c.kind for c in columns]
     # Two totals and no unit price: the first is the unit price ("Prix HT | Montant HT").
     if "unit_price" not in kinds and kinds.count("total") + kinds.count("price_ambiguous") >= 2:
         for column in columns:
@@ -326,6 +332,8 @@ def _amount(text: str | None) -> Decimal | None:
     text = re.sub(r"(?i)(€|\beur\b|\bh\.?t\.?\b|\*|\|)", " ", text).strip()
     # OCR reads a decimal comma as a colon ("1:93") and leaves a stray one after a figure ("6:").
     text = re.sub(r"(?<=\d)[:;](?=\d)", ",", text).rstrip(":;").strip()
+    # ... or as a space ("91,44" read "91 44"): two digits after a space are no group of thousands.
+    text = re.sub(r"^(\d{1,3}(?: \d{3})*) (\d{2})$", r"\1,\2", text)
     return parse_number(text)
 
 
@@ -472,6 +480,13 @@ def row_to_item(row: Row, vat_codes: dict[str, Decimal], page: int, table_x: tup
         # OCR drops or garbles the small exponent of m² / m³: the designation tells what is measured.
         candidates = metre_units_in_doubt(unit_text, unit, row.unit_confidence)
         unit = unit_by_designation(description, candidates) or unit
+    if from_ocr and unit_text and unit is None:
+        # A unit cell OCR turned into no unit at all ("Cd", "ny", "a!" on blurred photos): the designation
+        # still tells a measured unit, or a lump sum when it starts "Forfait".
+        unit = unit_by_designation(description, ("m2", "ml", "m3")) or (
+            "forfait" if _LUMP.match(description.split()[0]) else None)
+        if unit is not None:
+            warnings.append(f"unité « {unit_text} » illisible, déduite de la désignation ({unit}) pour « {description[:40]} »")
     if unit_text and unit is None:
         warnings.append(f"unité « {unit_text} » non reconnue pour « {description[:40]} »")
     unit_price = _amount(row.cells.get("unit_price"))

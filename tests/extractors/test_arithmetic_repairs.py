@@ -122,3 +122,52 @@ def test_the_designation_settles_a_unit_only_when_its_words_agree():
     assert unit_by_designation("Dalle béton armé coulée", both) is None  # a surface and a volume
     assert unit_by_designation("Démolition mur endommagé", both) is None  # by the m² or the m³
     assert unit_by_designation("F&P plinthes MDF blanches", ("m2", "m3")) is None  # the exponent was seen
+
+
+def test_a_quantity_and_a_total_that_both_lost_their_comma_are_read_back_together():
+    """"6,54 × 28,02 = 183,25" read "654 × 28,02 = 18325" (and "0,74" read "074"): taking back both commas
+    fits exactly, which beats the near fit 654 × 28,02 = 18 325,08 two digits away from what was read."""
+    rows = [
+        HEADER,
+        row(0.17, "Mise en peinture des murs", "654", "m2", "28,02", "18325€"),
+        row(0.19, "Enlèvement gravats", "074", "m3", "60,89", "4506€"),
+        *totals(0.25, "228,31", "22,83", "251,14"),
+    ]
+    quote = read_quote([build_page(rows)], "two-commas")
+    paint, rubble = quote.lines
+    assert (paint.quantity, paint.total_ht) == (Decimal("6.54"), Decimal("183.25"))
+    assert (rubble.quantity, rubble.total_ht) == (Decimal("0.74"), Decimal("45.06"))
+    assert quote.totals.ht == Decimal("228.31") and not any("≠" in w for w in quote.warnings)
+    assert any("quantity lu 654, corrigé en 6.54 ; total_ht lu 18325.00, corrigé en 183.25" in w for w in quote.warnings)
+
+
+def test_a_line_total_whose_comma_was_read_as_a_space_is_read():
+    """"91,44" read "91 44": two digits after a space are the cents, not a group of thousands."""
+    rows = [HEADER, row(0.17, "Heure agent de nettoyage", "2,00", "h", "45,72", "91 44 €"), *totals(0.25, "91,44", "9,14", "100,58")]
+    quote = read_quote([build_page(rows)], "space-comma")
+    assert [line.total_ht for line in quote.lines] == [Decimal("91.44")]
+
+
+def test_a_unit_cell_ocr_made_no_unit_of_is_read_from_the_designation():
+    rows = [
+        HEADER[:-1],
+        ocr_row(0.17, "Enlèvement gravats et encombrants, mise en benne", "Cd"),
+        ocr_row(0.19, "Ragréage autolissant", "LA"),
+        ocr_row(0.21, "Forfait déplacement et stationnement", "FR"),
+        ocr_row(0.23, "Démolition et évacuation maçonnerie", "ny"),  # by the m² or the m³: left unread
+        words_at(0.27, [(0.60, "Total HT"), (0.88, "80,00")], {1}),
+    ]
+    quote = read_quote([build_page(rows)], "unreadable-units")
+    assert [line.unit for line in quote.lines] == ["m3", "m2", "forfait", None]
+    assert any(w.startswith("unité « Cd » illisible, déduite de la désignation (m3)") for w in quote.warnings)
+    assert any(w.startswith("unité « ny » non reconnue") for w in quote.warnings)
+    text_layer = PageText(number=1, width=595, height=842, words=build_page(rows).words, source="text_layer")
+    assert [line.unit for line in read_quote([text_layer], "printed").lines] == [None, None, None, None]
+
+
+def test_a_vat_label_glued_to_its_a_is_read_and_then_vouches_for_the_ttc():
+    """"TVA à 10 %" read "TVAà": still the VAT line, so a TTC read "8947" is HT + TVA, not the VAT TTC − HT."""
+    quote = read_quote([build_page([HEADER, *LINES, *totals(0.25, "813,37", "81,34", "8947", tva_label="TVAà 10 %")])],
+                       "tva-glued")
+    assert (quote.totals.tva, quote.totals.ttc) == (Decimal("81.34"), Decimal("894.71"))
+    assert not any(w.startswith("TVA non lue") for w in quote.warnings)

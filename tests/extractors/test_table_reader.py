@@ -183,6 +183,22 @@ def test_header_with_glued_labels_and_an_unreadable_designation_label():
     ]
 
 
+def test_an_unreadable_label_right_of_the_unit_price_is_the_total():
+    """"Total HT" read "Tour" on a quantity-first table: the figure labels around it still make the table."""
+    rows = [
+        words_at(0.05, [(0.07, "DEVIS N° 77")]),
+        words_at(0.15, [(0.07, "Quantité"), (0.16, "U"), (0.22, "Détail des travaux"), (0.66, "PU"), (0.80, "Tour"),
+                        (0.90, "TVA")]),
+        words_at(0.17, [(0.12, "0,52"), (0.16, "M3"), (0.22, "Évacuation des déchets"), (0.72, "74,75"), (0.86, "38,87"),
+                        (0.95, "5,50")], {0, 3, 4, 5}),
+        words_at(0.21, [(0.60, "Total HT"), (0.90, "38,87")], {1}),
+        words_at(0.225, [(0.60, "Total TTC"), (0.90, "41,01")], {1}),
+    ]
+    quote = read_quote([build_page(rows)], "tour")
+    assert [(l.description, l.quantity, l.unit, l.unit_price_ht, l.total_ht) for l in quote.lines] == [
+        ("Évacuation des déchets", Decimal("0.52"), "m3", Decimal("74.75"), Decimal("38.87"))]
+
+
 def test_ocr_unit_cells_colons_and_quantities_beside_their_unit_are_read():
     rows = [
         words_at(0.05, [(0.07, "DEVIS N° 91")]),
