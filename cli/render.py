@@ -9,19 +9,12 @@ from rich.table import Table
 from rich.text import Text
 
 from pipeline.decide import Review
+from pipeline.models import euros
 
 _STATUS_STYLE = {
     "auto_validated": "green", "accepted_under_200": "green", "ren_proposed": "yellow", "to_review": "yellow",
     "out_of_scope": "magenta", "not_revisable": "magenta", "duplicate": "red", "not_a_quote": "red", "closed": "blue",
 }
-
-
-def euros(value: Decimal | float | None) -> str:
-    if value is None:
-        return "—"
-    amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    whole, _, fraction = f"{abs(amount):,.2f}".partition(".")
-    return f"{'-' if amount < 0 else ''}{whole.replace(',', ' ')},{fraction} €"
 
 
 def review_panel(review: Review, title: str) -> Panel:

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Protocol, Sequence
 
 from pipeline.errors import StateError
-from pipeline.models import Dossier, Extraction, Flag, LineItem, cents, money_json, number_json
+from pipeline.models import Dossier, Extraction, Flag, LineItem, cents, euros, money_json, number_json
 from pipeline.settings import Settings
 
 ZERO = Decimal("0")
@@ -360,13 +360,13 @@ def _market_doubt(review: Review, settings: Settings) -> Flag | None:
     variance = price_variance_ttc(review)
     if variance <= threshold < over_reference + settings.close_confidence * scatter:
         code, margin = "ABOVE_REFERENCE", cents(settings.close_confidence * scatter)
-        message = (f"Le devis dépasse peut-être le marché de plus de {threshold} € TTC : "
-                   f"{over_reference} € TTC au-dessus de la référence du barème, à ± {margin} € près.")
+        message = (f"Le devis dépasse peut-être le marché de plus de {euros(threshold)} TTC : "
+                   f"{euros(over_reference)} TTC au-dessus de la référence du barème, à ± {euros(margin)} près.")
     # With no scatter the grid is the market: the line cuts stand on their own.
     elif scatter and variance > threshold >= over_reference - settings.ren_confidence * scatter:
         code, margin = "VARIANCE_UNCERTAIN", cents(settings.ren_confidence * scatter)
-        message = (f"Lignes ramenées au barème, mais le devis entier n'est que de {over_reference} € TTC "
-                   f"(± {margin} €) au-dessus de la référence : l'offre REN demande un avis.")
+        message = (f"Lignes ramenées au barème, mais le devis entier n'est que de {euros(over_reference)} TTC "
+                   f"(± {euros(margin)}) au-dessus de la référence : l'offre REN demande un avis.")
     else:
         return None
     return Flag(code, message, {"above_reference_ttc": money_json(over_reference), "uncertainty_ttc": money_json(margin),
@@ -588,7 +588,7 @@ def _review_line(
         review.revised_total_ht = min(review.quoted_total_ht, reference)
         flags.append(Flag(
             "PRICE_ABOVE_GRID",
-            f"Prix au-dessus de la fourchette du barème ({high_total} € HT max) : ramené à la référence {reference} € HT.",
+            f"Prix au-dessus de la fourchette du barème ({euros(high_total)} HT max) : ramené à la référence {euros(reference)} HT.",
             {"quoted_total_ht": money_json(review.quoted_total_ht), "reference_total_ht": money_json(reference),
              "band_high_total_ht": money_json(high_total),
              "cut_ht": money_json(review.quoted_total_ht - review.revised_total_ht)},
@@ -611,7 +611,7 @@ def _line_checks(line, item, trade, postcode, extraction, grid, settings) -> lis
         if abs(computed - line.total_ht) > settings.arithmetic_tolerance:
             flags.append(Flag(
                 "ARITHMETIC_MISMATCH",
-                f"Quantité × prix unitaire = {computed} € HT, la ligne indique {cents(line.total_ht)} € HT.",
+                f"Quantité × prix unitaire = {euros(computed)} HT, la ligne indique {euros(line.total_ht)} HT.",
                 {"quantity": number_json(line.quantity), "unit_price_ht": money_json(line.unit_price_ht),
                  "computed_ht": money_json(computed), "total_ht": money_json(line.total_ht)},
             ))
@@ -631,8 +631,8 @@ def _line_checks(line, item, trade, postcode, extraction, grid, settings) -> lis
         if minimum is not None and cents(line.total_ht) > minimum:
             flags.append(Flag(
                 "LABOUR_ABOVE_MINIMUM",
-                f"Main d'œuvre au forfait ({cents(line.total_ht)} € HT) au-dessus du minimum de facturation "
-                f"de la zone ({minimum} € HT) : détail des heures à demander si besoin.",
+                f"Main d'œuvre au forfait ({euros(line.total_ht)} HT) au-dessus du minimum de facturation "
+                f"de la zone ({euros(minimum)} HT) : détail des heures à demander si besoin.",
                 {"quoted_total_ht": money_json(line.total_ht), "minimum_billing_ht": money_json(minimum)},
             ))
     return flags
@@ -645,8 +645,8 @@ def _supply_gap(line: LineItem, catalogue: Decimal, settings: Settings) -> list[
     if ratio > settings.supply_gap_ratio and gap_total > settings.supply_gap_amount:
         return [Flag(
             "SUPPLY_PRICE_GAP",
-            f"Fourniture à {cents(line.unit_price_ht)} € HT pour {cents(catalogue)} € HT au catalogue "
-            f"(+{(ratio * 100).quantize(Decimal('1'))} %, {gap_total} € HT d'écart) : demander la facture d'achat.",
+            f"Fourniture à {euros(line.unit_price_ht)} HT pour {euros(catalogue)} HT au catalogue "
+            f"(+{(ratio * 100).quantize(Decimal('1'))} %, {euros(gap_total)} HT d'écart) : demander la facture d'achat.",
             {"unit_price_ht": money_json(line.unit_price_ht), "catalogue_unit_price_ht": money_json(catalogue),
              "gap_ratio": float(round(ratio, 4)), "gap_ht": money_json(gap_total),
              "threshold_ratio": float(settings.supply_gap_ratio), "threshold_ht": money_json(settings.supply_gap_amount)},
@@ -676,13 +676,13 @@ def _arithmetic_flags(extraction: Extraction, settings: Settings) -> list[Flag]:
     if extraction.lines and abs(lines_ht - totals.ht) > tolerance:
         flags.append(Flag(
             "ARITHMETIC_MISMATCH",
-            f"La somme des lignes ({lines_ht} € HT) ne fait pas le total HT du devis ({cents(totals.ht)} €).",
+            f"La somme des lignes ({euros(lines_ht)} HT) ne fait pas le total HT du devis ({euros(totals.ht)}).",
             {"sum_lines_ht": money_json(lines_ht), "total_ht": money_json(totals.ht)},
         ))
     if abs(totals.ht + totals.tva - totals.ttc) > tolerance:
         flags.append(Flag(
             "ARITHMETIC_MISMATCH",
-            f"HT + TVA = {cents(totals.ht + totals.tva)} €, le devis indique {cents(totals.ttc)} € TTC.",
+            f"HT + TVA = {euros(totals.ht + totals.tva)}, le devis indique {euros(totals.ttc)} TTC.",
             {"ht": money_json(totals.ht), "tva": money_json(totals.tva), "ttc": money_json(totals.ttc)},
         ))
     return flags
@@ -693,11 +693,11 @@ def _scope_flag(quoted_ttc: Decimal, settings: Settings) -> Flag | None:
                "scope_max_ttc": money_json(settings.scope_max_ttc)}
     if quoted_ttc < settings.scope_min_ttc:
         return Flag("OUT_OF_SCOPE_LOW",
-                    f"Devis de {quoted_ttc} € TTC, sous le seuil de {cents(settings.scope_min_ttc)} € : hors périmètre.",
+                    f"Devis de {euros(quoted_ttc)} TTC, sous le seuil de {euros(settings.scope_min_ttc)} : hors périmètre.",
                     figures)
     if quoted_ttc > settings.scope_max_ttc:
         return Flag("OUT_OF_SCOPE_HIGH",
-                    f"Devis de {quoted_ttc} € TTC, au-dessus de {cents(settings.scope_max_ttc)} € : hors périmètre "
+                    f"Devis de {euros(quoted_ttc)} TTC, au-dessus de {euros(settings.scope_max_ttc)} : hors périmètre "
                     "(expertise).", figures)
     return None
 

@@ -29,6 +29,15 @@ def cents(value: Decimal | int | str) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def euros(amount: Decimal | float | None) -> str:
+    """An amount as a French reader writes it: ``1 234,56 €`` (``—`` when there is none)."""
+    if amount is None:
+        return "—"
+    value = Decimal(str(amount)).quantize(Decimal("0.01"))
+    whole, _, fraction = f"{abs(value):,.2f}".partition(".")
+    return f"{'-' if value < 0 else ''}{whole.replace(',', ' ')},{fraction} €"
+
+
 def money_json(value: Decimal | None) -> float | None:
     """A cent-rounded Decimal as a JSON number; the float is only a serialisation format."""
     return None if value is None else float(cents(value))

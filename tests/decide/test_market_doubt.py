@@ -41,7 +41,7 @@ def test_closed_only_when_excess_plus_scatter_stays_within_the_threshold():
     doubtful = run([paint("1081.83", "1000")])
     assert doubtful.status == "to_review" and codes(doubtful) == ["ABOVE_REFERENCE"]
     assert doubtful.flags[0].figures == {"above_reference_ttc": 90.01, "uncertainty_ttc": 110.0, "threshold_ttc": 200.0}
-    assert "± 110.00 €" in doubtful.flags[0].message
+    assert "± 110,00 €" in doubtful.flags[0].message
 
 
 def test_many_small_lines_are_known_more_precisely_than_one_big_line():
