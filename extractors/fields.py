@@ -101,7 +101,8 @@ def find_supplier_ids(text: str) -> tuple[str | None, str | None]:
 
 
 _NUMBER = re.compile(
-    r"\b(?:devis|facture|proforma|avoir)\b\s*(?:n\s?°|no\.?|num(?:e|é)ro|nº|#|ref\.?|réf\.?)?\s*[:.]?\s*"
+    # "DEVIS - Réf. 2025-DEV-00176": a dash may part the title from the number's label, not from a bare figure.
+    r"\b(?:devis|facture|proforma|avoir)\b\s*(?:(?:[-–:]\s*)?(?:n\s?°|no\.?|num(?:e|é)ro|nº|#|r[ée]f(?:[ée]rence)?\.?))?\s*[:.]?\s*"
     r"([A-Z0-9][A-Z0-9\-/_.]*\d[A-Z0-9\-/_.]*)", re.IGNORECASE)
 _NUMBER_ALONE = re.compile(r"\b(?:n\s?°|nº|numéro|numero|no\.)\s*(?:de\s+(?:devis|facture)\s*)?[:.]?\s*([A-Z0-9][A-Z0-9\-/_.]*\d[A-Z0-9\-/_.]*)", re.IGNORECASE)
 
@@ -118,13 +119,21 @@ def find_quote_number(lines: list[TextLine]) -> str | None:
 
 
 _POSTCODE = re.compile(r"(?<!\d)((?:0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])\d{3})(?!\d)\s+([A-ZÉÈa-zéèêëàâîïôöûüç'\- ]{2,})")
-_SITE = re.compile(r"(lieu\s+(des\s+)?(travaux|d'intervention|du\s+chantier)|adresse\s+(des\s+travaux|du\s+chantier|d'intervention)|chantier\s*:|site\s*:|intervention\s*:)", re.IGNORECASE)
+# Matched on folded text (accents off, same length).
+_SITE = re.compile(r"(lieu\s+(des\s+travaux|du\s+chantier|d.(intervention|execution)|de\s+(realisation|l.intervention))|"
+                   r"adresse\s+(des\s+travaux|du\s+chantier|d.intervention)|(localisation|site)\s+(des\s+travaux|du\s+chantier)|"
+                   r"chantier\s*:|site\s*:|intervention\s*:)")
+# Labels that open the client's block: "Client :", "À l'attention de :", "Adressé à :", "Maître d'ouvrage :".
+_CLIENT_BLOCK = re.compile(r"\b(client|destinataire|maitre d'ouvrage|adresse de facturation|facture a|a l.attention de|"
+                           r"adressee? a|donneur d'ordre)\b")
+# How far right of its label a client's address may start; further right is the next block (the supplier's).
+_BLOCK_WIDTH = 0.25
 
 
 def find_site_postcode(lines: list[TextLine]) -> str | None:
     """The postcode of "Lieu des travaux", else the client's address block."""
     for index, line in enumerate(lines):
-        m = _SITE.search(line.text)
+        m = _SITE.search(fold(line.text))
         if not m:
             continue
         after = line.text[m.end():]
@@ -136,15 +145,49 @@ def find_site_postcode(lines: list[TextLine]) -> str | None:
             if found:
                 return found.group(1)
     for index, line in enumerate(lines):
-        client = re.search(r"\b(client|destinataire|maitre d'ouvrage|maître d'ouvrage|adresse de facturation|factur[ée] [àa])\b", line.text, re.IGNORECASE)
+        client = _CLIENT_BLOCK.search(fold(line.text))
         if not client:
             continue
-        word = next((w for w in line.words if fold(w.text).startswith(fold(client.group(1))[:5])), line.words[0])
-        for below in _block_below(lines, index, word.x0):
-            found = _POSTCODE.search(below.text_between(word.x0 - 0.02, 1.0))
+        x0 = _word_at(line, client.start()).x0
+        for below in _block_below(lines, index, x0):
+            # Only the client's column: the supplier's block often sits beside it on the same lines.
+            column = [p.text for p in split_phrases(below, gap_factor=2.0) if x0 - 0.02 <= p.x0 <= x0 + _BLOCK_WIDTH]
+            found = _POSTCODE.search(" ".join(column))
             if found:
                 return found.group(1)
+    return _unlabelled_client_postcode(lines)
+
+
+# A private client's address block starts with a civility: "M. et Mme …", "Mme …", "Monsieur …" (folded text).
+_CIVILITY = re.compile(r"^(m\.?|mr\.?|mme\.?|mlle\.?|monsieur|madame)(\s|$)")
+_CONTACT = re.compile(r"(\btel\b|telephone|@|www\.|\bfax\b|siret|siren)")
+_LETTERHEAD_BOTTOM = 0.35
+
+
+def _unlabelled_client_postcode(lines: list[TextLine]) -> str | None:
+    """The postcode of an address block under a civility in the letterhead area, for a client label OCR
+    could not read; a block with phone, e-mail or SIRET lines is the supplier's and is left out."""
+    top = [line for line in lines if line.page == 1 and line.y1 < _LETTERHEAD_BOTTOM]
+    phrases = [(index, phrase) for index, line in enumerate(top) for phrase in split_phrases(line, gap_factor=2.0)]
+    supplier_columns = [phrase.x0 for _, phrase in phrases if _CONTACT.search(fold(phrase.text))]
+    civilities = [(index, phrase.x0) for index, phrase in phrases if _CIVILITY.match(fold(phrase.text))]
+    for index, phrase in phrases:
+        found = _POSTCODE.search(phrase.text)
+        if not found or any(abs(phrase.x0 - x0) < 0.05 for x0 in supplier_columns):
+            continue
+        if any(0 < index - above <= 4 and abs(phrase.x0 - x0) < 0.05 for above, x0 in civilities):
+            return found.group(1)
     return None
+
+
+def _word_at(line: TextLine, offset: int):
+    """The word of ``line`` under character ``offset`` of ``line.text``."""
+    end = -1
+    for word in line.words:
+        end += len(word.text) + 1
+        if offset < end:
+            return word
+    return line.words[-1]
 
 
 def _block_below(lines: list[TextLine], index: int, x0: float | None, depth: int = 5):
@@ -159,7 +202,8 @@ def _block_below(lines: list[TextLine], index: int, x0: float | None, depth: int
 _LEGAL_FORMS = re.compile(r"\b(sarl|sas|sasu|eurl|sa|sci|ets|ste|société|entreprise|ei|eirl|scop)\b", re.IGNORECASE)
 # The legal mention printed at the foot of the pages: "NAME - capital 8 000 € - RCS Lyon 123 456 789 - …".
 # The name is the first " - " segment: a misread "capital" must not glue the amount onto the name.
-_LEGAL_MENTION = re.compile(r"^(?P<name>(?:(?!\s[-–]\s).)+?)\s+[-–]\s.*?\b(?:capital|rcs|r\.c\.s|siren|siret)\b",
+# OCR reads a thin dash as "." or "—".
+_LEGAL_MENTION = re.compile(r"^(?P<name>(?:(?!\s[-–—.·]\s).)+?)\s+[-–—.·]\s.*?\b(?:capital|rcs|r\.c\.s|siren|siret)\b",
                             re.IGNORECASE)
 _NOT_A_NAME = re.compile(
     r"^(devis|facture|client|date|objet|tel|mail|siret|siren|rcs|proforma|lot|page|lieu|ref|libelle|designation|"
@@ -170,12 +214,13 @@ _LIST_OF_TRADES = re.compile(r"\S\s[-|]\s.*\S\s[-|]\s")
 _CONTACT_OR_ADDRESS = re.compile(
     r"(@|www\.|\btel\b|\d{2}\s\d{2}\s\d{2}|\brue\b|\bavenue\b|\bplace\b|\broute\b|\bquai\b|\bboulevard\b|\ballee\b|"
     r"\bimpasse\b|\bchemin\b|siret|\d{5})")
-# Labels that open the client's block: the names printed below them are the client's, not the supplier's.
-_CLIENT_LABEL = re.compile(r"^(client|destinataire|maitre d'ouvrage|adresse de facturation|facture a)\b")
 # Column labels of the items table; the letterhead is above it.
 _TABLE_HEAD = re.compile(r"^\W*(designation|libelle|quantite|qte|prix|p\.?u|description|prestation|article|detail|"
                          r"unite|montant|total|tva|ref|nb|n°)\b")
 _SUPPLIER_LABEL = re.compile(r"^(entreprise|prestataire|emetteur|émetteur)\s*:\s*", re.IGNORECASE)
+# What only the supplier's legal identity lines print; a footer band starts below _FOOTER_TOP.
+_LEGAL_IDS = re.compile(r"\b(siret|siren|rcs|r\.c\.s|ape|naf|capital|tva\s+intra\w*)\b")
+_FOOTER_TOP = 0.75
 # Mean OCR confidence under which a phrase is more likely a smudge or a logo than a name.
 _MIN_NAME_CONFIDENCE = 0.5
 # Two readings of one name (letterhead and legal mention) at least this similar are the same name.
@@ -221,6 +266,28 @@ def _legal_mention_names(lines: list[TextLine]) -> list[_NameReading]:
     return readings
 
 
+def _footer_block_names(lines: list[TextLine]) -> list[_NameReading]:
+    """The name heading a footer band that sets the supplier's identity on lines of its own
+    ("SARL X" / address and phone / "SIRET … - APE … - TVA intracom. …"), when no letterhead names it."""
+    readings = []
+    for index, line in enumerate(lines):
+        if line.y0 < _FOOTER_TOP or not _LEGAL_IDS.search(fold(line.text)):
+            continue
+        below = line
+        for above in reversed(lines[:index]):
+            if above.page != line.page or below.y0 - above.y1 > above.height * 1.5:
+                break
+            folded = fold(above.text)
+            if _LEGAL_IDS.search(folded) or _CONTACT_OR_ADDRESS.search(folded):
+                below = above  # the address and phone lines of the same block
+                continue
+            name = above.text.strip(" -|")
+            if _credible_name(name, above.confidence()):
+                readings.append(_NameReading(name, above.confidence(), above.height, above.y0))
+            break
+    return readings
+
+
 def _letterhead_names(lines: list[TextLine]) -> list[_NameReading]:
     """Name-like phrases of the top of page 1, above the items table and outside the client's block."""
     readings = []
@@ -233,7 +300,7 @@ def _letterhead_names(lines: list[TextLine]) -> list[_NameReading]:
             break
         for phrase in phrases:
             folded = fold(phrase.text)
-            if _CLIENT_LABEL.match(folded):
+            if _CLIENT_BLOCK.match(folded):  # the names printed below are the client's
                 client_labels.append((phrase.x0, line.y1))
                 continue
             if any(abs(phrase.x0 - x0) < 0.06 and 0 <= line.y0 - y1 < 0.1 for x0, y1 in client_labels):
@@ -250,7 +317,7 @@ def find_supplier_name(lines: list[TextLine]) -> str | None:
     prints the same name more legibly; without a legal mention, the letterhead phrase with a legal form,
     else the tallest; None when nothing credible is printed."""
     letterhead = _letterhead_names(lines)
-    mentions = _legal_mention_names(lines)
+    mentions = _legal_mention_names(lines) + _footer_block_names(lines)
     if mentions:
         mention = max(mentions, key=lambda r: r.confidence)
         same = [r for r in letterhead if fuzz.ratio(fold(r.text), fold(mention.text)) >= _SAME_NAME]
@@ -269,13 +336,16 @@ class PrintedTotals:
     vat_lines: list[tuple[Decimal | None, Decimal]] | None = None  # (rate, amount) per printed VAT line
 
 
-_HT = re.compile(r"^(total|montant|sous[- ]total)?\s*(total\s+)?(h\.?t\.?|hors\s+taxes?)\b|^total\s+(general\s+)?h\.?t|^montant\s+(total\s+)?h\.?t|^total\s+hors", re.IGNORECASE)
-_TTC = re.compile(r"^(total|montant)?\s*(general\s+|général\s+)?(total\s+)?(t\.?t\.?c\.?|toutes\s+taxes)|^net\s+[aà]\s+payer|^total\s+a\s+payer|^total\s+à\s+payer", re.IGNORECASE)
+# "Base HT" is the taxable total when it is printed once, without a rate ("Base HT 10 %" is one rate's).
+_HT = re.compile(r"^(total|montant|sous[- ]total)?\s*(total\s+)?(h\.?t\.?|hors\s+taxes?)\b|^total\s+(general\s+|net\s+)?h\.?t|"
+                 r"^montant\s+(total\s+)?h\.?t|^total\s+hors|^bases?\s+(h\.?t|hors\s+tax)(?!.*\d\s*%)", re.IGNORECASE)
+_TTC = re.compile(r"^(total|montant)?\s*(general\s+|général\s+)?(total\s+)?(t\.?t\.?c\.?|toutes\s+taxes)|^net\s+[aà]\s+payer|"
+                  r"^(total|montant|net)\s+[aà]\s+(payer|r[eé]gler)", re.IGNORECASE)
 # OCR glues the "à" of "TVA à 10 %" to the label ("TVAà", folded "tvaa").
 _TVA = re.compile(r"^(total\s+|montant\s+)?(t\.?v\.?a\.?)(?=\W|a\b|$)", re.IGNORECASE)
 
 
-_KEYWORD = re.compile(r"(?i)\b(total|montant|net\s+[aà]\s+payer|t\.?v\.?a\.?(?=\W|à|$)|h\.t\.|ttc)")
+_KEYWORD = re.compile(r"(?i)\b(total|montant|net\s+[aà]\s+payer|t\.?v\.?a\.?(?=\W|à|$)|h\.t\.|ttc|bases?\s+(h\.?t|hors))")
 _TRAILING_AMOUNT = re.compile(r"(" + AMOUNT_RE.pattern + r")\s*$", re.IGNORECASE)
 
 
@@ -332,7 +402,7 @@ def find_totals(lines: list[TextLine]) -> PrintedTotals:
             elif _HT.match(folded) and not re.search(r"remise|acompte", folded):
                 totals.ht = amount
             elif _TVA.match(folded) and not re.search(r"intracom|n°|numero", folded):
-                if re.search(r"\btotal\b", folded) or folded.startswith("montant"):
+                if re.search(r"\btota(l|le|ux)\b", folded) or folded.startswith("montant"):  # "TVA totale"
                     totals.tva = amount
                 else:
                     rate_match = re.search(r"(\d{1,2}(?:[.,]\d{1,2})?)\s*%", label)

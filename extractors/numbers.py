@@ -109,6 +109,20 @@ def read_unit(text: str | None) -> str | None:
     return next((unit for pattern, unit in _OCR_UNITS if pattern.match(key)), None)
 
 
+# A quantity and its unit in one cell: "15,91 m2", "47,33 M2", "11,00 unité", "2,74 m.l.", "12,5m²"; OCR may
+# leave a speck before the unit ("23,06 \mè").
+_QUANTITY_WITH_UNIT = re.compile(r"^\s*(\d[\d\s\u00a0.,]*?)\s*[^\w\s.,]?([^\W\d_][\w.]*)\s*$")
+
+
+def split_quantity_unit(text: str | None) -> tuple[Decimal, str] | None:
+    """The quantity and the unit as printed, when a cell holds a number followed by a word, else None."""
+    match = _QUANTITY_WITH_UNIT.match(text or "")
+    if not match:
+        return None
+    quantity = parse_number(match.group(1))
+    return (quantity, match.group(2)) if quantity is not None else None
+
+
 # A metre unit whose exponent OCR could not read for sure: a lone "m" (exponent dropped, or the "l" of
 # "ml"), or a mark where the exponent was ("m?", "m°"); "m²"/"m³" read with little confidence count too.
 _MARKED_METRE = re.compile(r"^m[?*°>è]$")

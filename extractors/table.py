@@ -23,6 +23,7 @@ from extractors.numbers import (
     parse_number,
     parse_vat_rate,
     read_unit,
+    split_quantity_unit,
 )
 from pipeline.models import LineItem, RuleLine, Word, cents
 
@@ -35,12 +36,15 @@ def fold(text: str) -> str:
 
 # Header words that start a column label, by column kind.
 _HEADS = {
-    "description": {"designation", "designations", "libelle", "libelles", "description", "prestation", "prestations",
-                    "detail", "intitule", "ouvrage", "ouvrages", "travaux", "nature", "article", "descriptif"},
-    "quantity": {"qte", "qte.", "quantite", "quantites", "qty", "nb", "nbre", "quant.", "q.", "qt", "qte:"},
-    "unit": {"u", "u.", "unite", "unit", "un.", "un", "unites"},
+    "description": {"designation", "designations", "libelle", "libelles", "description", "descriptions", "prestation",
+                    "prestations", "detail", "intitule", "intitules", "ouvrage", "ouvrages", "travaux", "nature",
+                    "article", "descriptif", "produit", "produits"},
+    "quantity": {"qte", "qte.", "quantite", "quantites", "qty", "nb", "nbre", "nbr", "nombre", "quant.", "quant", "q.",
+                 "q", "qt", "qte:", "qtes"},
+    "unit": {"u", "u.", "unite", "unit", "un.", "un", "unites", "u.m.", "um"},
     "unit_price": {"p.u.", "pu", "p.u", "p.u.ht", "puht", "p.u.h.t.", "pu.", "tarif"},
-    "total": {"montant", "montants", "total", "totaux"},
+    # "Mt HT", "Mnt", "Mont." are the short forms of "Montant"; "P.T." of "prix total".
+    "total": {"montant", "montants", "total", "totaux", "mt", "mt.", "mnt", "mont.", "p.t.", "pt"},
     "vat": {"tva", "t.v.a.", "t.v.a", "taux", "tva%", "%tva"},
     "reference": {"ref", "ref.", "reference", "code", "n°", "art.", "no", "poste"},
 }
@@ -58,7 +62,13 @@ def _head_kind(word: str) -> str | None:
     for kind, words in _HEADS.items():
         if key in words or (len(compact) >= 2 and compact in _COMPACT_HEADS[kind]):
             return kind
-    if key == "prix":
+    # OCR glues the qualifier to the label: "MtHT", "MontantHT", "TotalTTC".
+    stem = re.sub(r"(ht|ttc)$", "", compact)
+    if len(stem) >= 2 and stem != compact:
+        for kind, words in _COMPACT_HEADS.items():
+            if stem in words:
+                return kind
+    if key in {"prix", "px", "px."}:
         return "price"  # resolved by the next word: "prix unitaire" or "prix total"
     if key.startswith("prix") and len(key) > 4:
         # OCR glued the label's words together: "PrixU.", "PrixtotalHT".
@@ -129,6 +139,11 @@ def parse_header(line: TextLine) -> Header | None:
             current[1].append(word)
         elif loose and kind == "description" and current[0] == "description":
             current[1].append(word)  # "Désignation des ouvrages"
+        elif near and current[0] == "reference" and key in {"article", "articles", "art.", "produit"}:
+            current[1].append(word)  # "Réf. article", "Code produit": what the reference refers to
+        elif near and kind == "vat" and current[0] in {"vat", "reference"}:
+            current[1].append(word)  # "Taux TVA", "Code TVA": one VAT column
+            labels[-1] = ("vat", current[1])
         elif near and kind is None:
             current[1].append(word)
         else:
@@ -207,6 +222,8 @@ def merge_stacked_header(header: Header, below: TextLine | None) -> None:
                 column.x0, column.x1 = min(column.x0, word.x0), max(column.x1, word.x1)
                 if fold(word.text).startswith("unit") and column.kind == "total":
                     column.kind = "unit_price"
+                if _head_kind(word.text) == "vat" and column.kind == "reference":
+                    column.kind = "vat"  # "Code" / "TVA"
     header.y1 = below.y1
 
 
@@ -242,7 +259,10 @@ def resolve_unknown_columns(header: Header, body: list[TextLine]) -> None:
         kinds = header.kinds()
         units = sum(1 for c in cells if normalise_unit(c) is not None and parse_number(c) is None)
         numbers = sum(1 for c in cells if _amount(c) is not None)
-        if units * 2 >= len(cells) and "unit" not in kinds:
+        quantities_with_unit = sum(1 for c in cells if (glued := split_quantity_unit(c)) and read_unit(glued[1]))
+        if quantities_with_unit * 2 >= len(cells) and "quantity" not in kinds:
+            column.kind = "quantity"  # "0,86 ml": the unit printed in the quantity cell
+        elif units * 2 >= len(cells) and "unit" not in kinds:
             column.kind = "unit"
         elif numbers * 2 >= len(cells):
             for kind in ("quantity", "unit_price"):
@@ -270,13 +290,24 @@ def _quietest(lo: float, hi: float, words) -> float:
 
 _NOT_ITEM = re.compile(
     r"^\s*(sous[- ]?total|s/total|total|report\b|reporte|a reporter|à reporter|acompte|reste a payer|montant total|"
-    r"net a payer|net à payer|deja regle|déjà réglé)", re.IGNORECASE)
+    r"net a payer|net à payer|deja regle|déjà réglé|cumul\b|"
+    # "Reprise" alone heads the carried-forward row; "Reprise des enduits" is work.
+    r"reprise(?=\s*(page\b|:|$|[-\d\s.,€]+$)))", re.IGNORECASE)
 _SECTION = re.compile(r"^\s*(lot|chapitre|poste|partie|section|zone|piece|pièce)\b.{0,60}$|^\s*\d{1,2}(\.\d{1,2})*\s*[-–.)]\s*\D.{0,50}$|^[^\d]{2,50}:\s*$", re.IGNORECASE)
 _DISCOUNT = re.compile(r"^\s*(remise|rabais|ristourne|escompte|geste commercial|réduction|reduction)\b", re.IGNORECASE)
 _LUMP = re.compile(r"^(forfait|fft|ft|ff|ens\.?|ensemble|forf\.?)$", re.IGNORECASE)
 TABLE_END = re.compile(
-    r"^\s*(total|montant\s+(total|t\.?t\.?c|h\.?t|hors|net|t\.?v\.?a)|net\s+[aà]\s+payer|t\.?v\.?a\.?\s+(\d|code|total|à|a\s)|"
-    r"sous[- ]total\s+h\.?t\.?\s*$)", re.IGNORECASE)
+    r"^\s*(total|montant\s+(total|t\.?t\.?c|h\.?t|hors|net|t\.?v\.?a|[aà]\s+(payer|r[eé]gler))|"
+    r"(net|reste|solde|somme)\s+[aà]\s+(payer|r[eé]gler)|bases?\s+(h\.?t|hors|t\.?v\.?a)|"
+    r"t\.?v\.?a\.?\s+(\d|code|total|à|a\s|au\s)|sous[- ]total\s+h\.?t\.?\s*$)", re.IGNORECASE)
+# A sub-total closes a section, not the table: "Total lot 2", "Total chapitre 1", "Total Plomberie".
+_SECTION_TOTAL = re.compile(
+    r"^\s*total\s+(du\s+|de\s+la\s+)?(lot|chapitre|poste|partie|section|zone|pi[eè]ce|tranche|titre|rubrique|niveau)\b",
+    re.IGNORECASE)
+# What only the quote's own totals (or a page's carried-forward total) say after "Total".
+_QUOTE_TOTAL = re.compile(
+    r"^\s*total\W*$|\b(h\.?\s?t|hors\s+tax\w*|t\.?t\.?c|toutes\s+taxes|t\.?v\.?a|g[ée]n[ée]ral|net|"
+    r"[aà]\s+(payer|r[ée]gler|reporter)|page|devis|facture)\b", re.IGNORECASE)
 # Lines below a table that are never items: legal footer, payment terms, signature block.
 _AFTER_TABLE = re.compile(
     r"^\s*(a reporter|à reporter|codes?\s+tva|devis valable|conditions de (paiement|règlement|reglement)|"
@@ -285,8 +316,26 @@ _AFTER_TABLE = re.compile(
 
 
 def is_table_end(line: TextLine) -> bool:
-    return any(TABLE_END.match(p.text) and not re.match(r"^\s*total\s+lot", p.text, re.I) for p in split_phrases(line)) \
-        or bool(_AFTER_TABLE.search(line.text))
+    phrases = split_phrases(line)
+    for index, phrase in enumerate(phrases):
+        if not TABLE_END.match(phrase.text):
+            continue
+        # The label runs on over the next cells up to the first figure: "Total" in the Réf. column
+        # and "Plomberie" in the designation column are one label.
+        label = [phrase.text]
+        for following in phrases[index + 1:]:
+            if _amount(following.text) is not None:
+                break
+            label.append(following.text)
+        if _ends_table(" ".join(label)):
+            return True
+    return bool(_AFTER_TABLE.search(line.text))
+
+
+def _ends_table(label: str) -> bool:
+    if not re.match(r"^\s*total\b", label, re.IGNORECASE):
+        return True
+    return not _SECTION_TOTAL.match(label) and bool(_QUOTE_TOTAL.search(label))
 
 
 @dataclass
@@ -345,13 +394,17 @@ def read_rows(body: list[TextLine], header: Header, rules: list[RuleLine]) -> li
         cells = {kind: " ".join(w.text for w in cell) for kind, cell in words.items()}
         total = _amount(cells.get("total"))
         description = cells.get("description", "")
-        if total is not None and _NOT_ITEM.match(description or line.text):
+        # "Total" may sit in the Réf. column, left of the section's name: the whole line tells too.
+        if total is not None and (_NOT_ITEM.match(description) or _NOT_ITEM.match(line.text)):
             entries.append("separator")
         elif total is not None:
             entries.append(Row(cells, [line], total, min((w.confidence for w in words.get("unit", [])), default=1.0)))
         elif _NOT_ITEM.match(line.text):
             entries.append("separator")
         elif _SECTION.match(line.text) and not line.text[:1].islower():
+            entries.append("separator")
+        elif words.get("reference", [None])[0] is line.words[0] and not re.search(r"\d", line.text):
+            # Wrapped designations stay in their column; a title set from the Réf. column heads a section.
             entries.append("separator")
         else:
             entries.append(TextOnly(line, description or line.text))
@@ -462,9 +515,9 @@ def row_to_item(row: Row, vat_codes: dict[str, Decimal], page: int, table_x: tup
     quantity = _amount(quantity_text)
     if quantity is None and quantity_text and not unit_text:
         # Quantity and unit printed together in one cell: "15,91 m2".
-        match = re.match(r"^\s*([\d\s.,]+)\s*([A-Za-z²³.]+)\s*$", quantity_text)
-        if match:
-            quantity, unit_text = parse_number(match.group(1)), match.group(2)
+        glued = split_quantity_unit(quantity_text)
+        if glued:
+            quantity, unit_text = glued
     if unit_text == "" and quantity_text and _LUMP.match(quantity_text.strip()):
         unit_text = quantity_text
     match = re.match(r"^\s*(\d[\d.,]*)\s+(\S+)\s*$", unit_text)
