@@ -334,6 +334,7 @@ class PrintedTotals:
     tva: Decimal | None = None
     ttc: Decimal | None = None
     vat_lines: list[tuple[Decimal | None, Decimal]] | None = None  # (rate, amount) per printed VAT line
+    ht_from_vat_bases: bool = False  # HT is the sum of the bases printed on every VAT line, each base × rate = amount
 
 
 # "Base HT" is the taxable total when it is printed once, without a rate ("Base HT 10 %" is one rate's).
@@ -379,12 +380,16 @@ def _labelled_amounts(line: TextLine) -> list[tuple[str, Decimal]]:
         cut = starts[-1]
         for earlier in reversed(starts[:-1]):
             # A figure between two keywords ends a run: "Codes TVA 1:3535% Montant HT" is "Montant HT".
-            if cut - earlier > 12 or re.search(r"\d", text[earlier:cut]):
+            # "Base HT" starts its own label: "Code TVA | Base HT" is a legend's heading beside the HT.
+            if cut - earlier > 12 or re.search(r"\d", text[earlier:cut]) or re.match(r"(?i)bases?\b", text[cut:]):
                 break
             cut = earlier
         label = text[cut:].strip()
         # "Remise 5 % sur total HT" is a discount line, not the total.
         if re.search(r"(?i)(remise|rabais|acompte|escompte)[^€]{0,25}$", text[:cut]):
+            continue
+        # "Code TVA 1 : 20" is the codes' legend with its "%" lost, not a VAT amount.
+        if re.search(r"(?i)\bcodes?\s*(t\.?v\.?a\.?\s*)?:?\s*\w\s*[:=]\s*$", text):
             continue
         if "=" not in label and not re.search(r"(?i)iban", label):
             labelled.append((label, amount))
@@ -394,6 +399,7 @@ def _labelled_amounts(line: TextLine) -> list[tuple[str, Decimal]]:
 def find_totals(lines: list[TextLine]) -> PrintedTotals:
     """Read the totals block: the last "Total HT", "TVA" and "Total TTC" figures of the document."""
     totals = PrintedTotals(vat_lines=[])
+    bases: list[Decimal | None] = []
     for line in lines:
         for label, amount in _labelled_amounts(line):
             folded = fold(re.sub(r"\(base[^)]*\)?|base\s+[\d\s.,]+", "", label, flags=re.IGNORECASE)).strip()
@@ -408,8 +414,18 @@ def find_totals(lines: list[TextLine]) -> PrintedTotals:
                     rate_match = re.search(r"(\d{1,2}(?:[.,]\d{1,2})?)\s*%", label)
                     rate = parse_number(rate_match.group(1)) / 100 if rate_match else None
                     totals.vat_lines.append((rate, amount))
+                    base_match = re.search(r"(?i)\bbase\s*:?\s*(\d[\d\s\u00a0.,]*\d)", label)
+                    bases.append(parse_number(base_match.group(1)) if base_match else None)
+    vat_sum = sum((amount for _, amount in totals.vat_lines), Decimal("0"))
     if totals.tva is None and totals.vat_lines:
-        totals.tva = sum((amount for _, amount in totals.vat_lines), Decimal("0"))
+        totals.tva = vat_sum
+    # "TVA à 10 % (base 375,73) 37,57" on every VAT line, each base × rate = amount: their sum is the HT,
+    # surer than a garbled "Montant HT" ("3 944,43" read "3443").
+    if totals.vat_lines and totals.tva == vat_sum and all(
+            base is not None and rate is not None and cents(base * rate) == amount
+            for base, (rate, amount) in zip(bases, totals.vat_lines)):
+        totals.ht = sum(bases, Decimal("0"))
+        totals.ht_from_vat_bases = True
     return totals
 
 
@@ -438,11 +454,12 @@ def resolve_totals(printed: PrintedTotals, lines_sum: Decimal, from_ocr: bool = 
             # HT and TTC, two independent figures, agree with a VAT rate: the TVA was misread.
             tva = ttc - ht
             warnings.append(f"total TVA lu {printed.tva}, corrigé en {tva} (taux × HT = TTC − HT)")
-        elif vouched(tva) and ht == lines_sum and is_partial_reading(ttc, ht + tva):
-            # HT vouched for by the lines' sum, TVA by a rate: the TTC alone was misread, however badly.
+        elif (printed.ht_from_vat_bases or (vouched(tva) and ht == lines_sum)) and is_partial_reading(ttc, ht + tva):
+            # HT and TVA vouched for (by the lines' sum and a rate, or by the VAT lines' bases): the TTC alone
+            # was misread, however badly.
             ttc = ht + tva
-            warnings.append(f"total TTC lu {printed.ttc}, corrigé en {ttc} "
-                            "(HT = somme des lignes, TVA = taux × HT, HT + TVA = TTC)")
+            vouchers = "HT = somme des bases de TVA" if printed.ht_from_vat_bases else "HT = somme des lignes, TVA = taux × HT"
+            warnings.append(f"total TTC lu {printed.ttc}, corrigé en {ttc} ({vouchers}, HT + TVA = TTC)")
         else:
             ht, tva, ttc, fixed = _repair_totals(ht, tva, ttc, lines_sum)
             warnings.extend(fixed)

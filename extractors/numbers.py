@@ -85,7 +85,7 @@ def normalise_unit(text: str | None) -> str | None:
 # What OCR makes of the printed units: a lost or misread exponent ("m2?", "nm", "ma"), "l" read "il"
 # ("mil."), "Fft" read "Fit", "FE", "EE", "Fortait", "pce" read "pe", accents on "U".
 _OCR_UNITS = (
-    (re.compile(r"^[mn][mn]?[2²?*>ae]?\??$"), "m2"),
+    (re.compile(r"^[mn][mn]?[2²?*>ae“”]?\??$"), "m2"),
     (re.compile(r"^m[3³]\??$"), "m3"),
     (re.compile(r"^m[il1|][il1]?\.?$"), "ml"),
     (re.compile(r"^fo[rt]{1,2}[fa]"), "forfait"),
@@ -110,8 +110,8 @@ def read_unit(text: str | None) -> str | None:
 
 
 # A quantity and its unit in one cell: "15,91 m2", "47,33 M2", "11,00 unité", "2,74 m.l.", "12,5m²"; OCR may
-# leave a speck before the unit ("23,06 \mè").
-_QUANTITY_WITH_UNIT = re.compile(r"^\s*(\d[\d\s\u00a0.,]*?)\s*[^\w\s.,]?([^\W\d_][\w.]*)\s*$")
+# leave a speck before the unit ("23,06 \mè") or a mark for an exponent it could not read ("14,87 M?", "58,8 m“").
+_QUANTITY_WITH_UNIT = re.compile(r"^\s*(\d[\d\s\u00a0.,]*?)\s*[^\w\s.,]?([^\W\d_][\w.]*[?*°>“”\"']?)\s*$")
 
 
 def split_quantity_unit(text: str | None) -> tuple[Decimal, str] | None:
@@ -125,7 +125,7 @@ def split_quantity_unit(text: str | None) -> tuple[Decimal, str] | None:
 
 # A metre unit whose exponent OCR could not read for sure: a lone "m" (exponent dropped, or the "l" of
 # "ml"), or a mark where the exponent was ("m?", "m°"); "m²"/"m³" read with little confidence count too.
-_MARKED_METRE = re.compile(r"^m[?*°>è]$")
+_MARKED_METRE = re.compile(r"^m[?*°>è“”]$")
 _UNSURE_EXPONENT = 0.5
 
 
@@ -174,15 +174,18 @@ def parse_vat_legend(text: str) -> dict[str, Decimal]:
 # OCR misreadings: the arithmetic of a line or of the totals recomputes a figure, and these tell
 # whether what OCR read could be that figure misprinted.
 def _digits(value: Decimal) -> str:
-    """The printed digits of a figure: "10276.00" and "102.76" both give "10276" (a lost separator)."""
-    return f"{value.normalize():f}".replace(".", "").replace("-", "").lstrip("0")
+    """The printed digits of a figure: "10276.00" and "102.76" both give "10276" (a lost separator); below 1
+    the zero before the comma is printed too, so "0,06" read "6" is two lost digits, not a lost comma."""
+    whole, _, fraction = f"{abs(value):f}".partition(".")
+    whole = whole.lstrip("0") or ("0" if fraction else "")
+    return whole + fraction
 
 
 def digit_edits(read: Decimal, derived: Decimal) -> int:
     """How many digit edits turn what OCR read into the derived figure (separators aside), the derived
     figure taken as printed with or without its two decimals ("1,00" read "100" is no edit from 1)."""
-    printed = {_digits(derived), f"{cents(derived):f}".replace(".", "").replace("-", "").lstrip("0")}
-    return min(Levenshtein.distance(_digits(read), digits) for digits in printed)
+    printed = {_digits(derived.normalize()), _digits(cents(derived))}
+    return min(Levenshtein.distance(_digits(read.normalize()), digits) for digits in printed)
 
 
 def is_partial_reading(read: Decimal, derived: Decimal) -> bool:
@@ -191,4 +194,4 @@ def is_partial_reading(read: Decimal, derived: Decimal) -> bool:
     if digit_edits(read, derived) <= 2:
         return True
     remaining = iter(f"{cents(derived):f}".replace(".", "").replace("-", ""))
-    return all(digit in remaining for digit in _digits(read))
+    return all(digit in remaining for digit in _digits(read.normalize()))

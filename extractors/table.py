@@ -168,7 +168,16 @@ def _merge_repeated(columns: list[Column]) -> list[Column]:
     return merged
 
 
+# What OCR makes of a bare "Q" quantity label.
+_MISREAD_Q = re.compile(r"[Qq02O9@]")
+
+
 def _finish(columns: list[Column], line: TextLine) -> Header | None:
+    if not any(c.kind == "quantity" for c in columns):
+        for column in columns:
+            if column.kind == "unknown" and _MISREAD_Q.fullmatch(column.label):
+                column.kind = "quantity"
+                break
     # OCR debris between labels ("dE)", "|") is not a column: it would steal its neighbours' cells.
     columns = [c for c in columns if c.kind != "unknown" or re.fullmatch(r"[A-Za-zÀ-ÿ][\w.%€' ]*", c.label)]
     columns = _merge_repeated(columns)
@@ -181,6 +190,12 @@ def _finish(columns: list[Column], line: TextLine) -> Header | None:
         first_total = kinds.index("total")
         if first_total > 0 and columns[first_total - 1].kind == "unknown":
             columns[first_total - 1].kind = "unit_price"
+    kinds = [c.kind for c in columns]
+    if "total" not in kinds and "unit_price" not in kinds and "price_ambiguous" in kinds:
+        # A bare "Prix HT" followed by an unreadable label ("Mt HT" read "Mit H1") is the unit price.
+        after_price = kinds.index("price_ambiguous") + 1
+        if after_price < len(columns) and columns[after_price].kind == "unknown":
+            columns[after_price - 1].kind = "unit_price"
     kinds = [c.kind for c in columns]
     if "total" not in kinds and "unit_price" in kinds:
         # ...and one just right of the unit price, the total ("Total HT" read "Tour").

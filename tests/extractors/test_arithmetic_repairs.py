@@ -2,9 +2,10 @@
 HT + TVA = TTC), and the ones it must leave alone. Word boxes are laid out like a scan's OCR output."""
 from decimal import Decimal
 
-from extractors.quote import exact_quotients, read_quote
+from extractors.numbers import digit_edits
+from extractors.quote import exact_quotients, read_quote, repair_line
 from extractors.table import unit_by_designation
-from pipeline.models import PageText
+from pipeline.models import LineItem, PageText
 from tests.extractors.test_table_reader import build_page, words_at
 
 TITLE = words_at(0.05, [(0.07, "DEVIS N° 2025-12")])
@@ -171,3 +172,13 @@ def test_a_vat_label_glued_to_its_a_is_read_and_then_vouches_for_the_ttc():
                        "tva-glued")
     assert (quote.totals.tva, quote.totals.ttc) == (Decimal("81.34"), Decimal("894.71"))
     assert not any(w.startswith("TVA non lue") for w in quote.warnings)
+
+
+def test_a_unit_price_that_lost_its_comma_is_not_taken_for_a_quantity_below_one():
+    # "88,42" read "8842": the price lost its comma; a quantity of 0,06 would need "0,0" lost from "6".
+    assert digit_edits(Decimal("6"), Decimal("0.06")) == 2
+    assert digit_edits(Decimal("0.06"), Decimal("0.06")) == 0
+    item = LineItem(description="Remplacement flexible et joint sous évier", total_ht=Decimal("530.52"),
+                    quantity=Decimal("6"), unit="u", unit_price_ht=Decimal("8842.00"))
+    repair_line(item, from_ocr=True)
+    assert (item.quantity, item.unit_price_ht) == (Decimal("6"), Decimal("88.42"))

@@ -10,9 +10,9 @@ from reportlab.pdfgen import canvas
 
 from corpusgen import make_document
 from extractors import extract_document
-from extractors.fields import find_site_postcode, find_totals
+from extractors.fields import find_site_postcode, find_totals, resolve_totals
 from extractors.layout import TextLine
-from extractors.numbers import split_quantity_unit
+from extractors.numbers import read_unit, split_quantity_unit
 from extractors.table import is_table_end, parse_header
 from pipeline.models import Word
 
@@ -175,3 +175,72 @@ def test_generated_held_out_quote_reads_like_its_truth(tmp_path, family, seed, v
     assert quote["supplier"]["name"] == truth["supplier"]["name"]
     assert quote["quote_number"] == truth["quote_number"]
     assert quote["site_postcode"] == truth["site_postcode"]
+
+
+def test_a_bare_prix_ht_before_an_unreadable_label_is_the_unit_price():
+    # OCR read "Mt HT" as "Mit H1": the unreadable label right of "Prix HT" is the line total.
+    header = parse_header(_line((0.05, "Art."), (0.12, "Qté."), (0.20, "Nature des travaux"), (0.55, "Un"),
+                                (0.65, "Prix HT"), (0.80, "Mit H1")))
+    assert [c.kind for c in header.columns] == ["reference", "quantity", "description", "unit", "unit_price", "total"]
+
+
+def test_a_vat_legend_heading_beside_a_garbled_base_ht_is_no_vat_amount():
+    # "Code TVA | Base HT 4896,79" with the HT garbled ("489%6,79"): the VAT is the rate's line, the HT
+    # then comes from TTC − TVA, instead of "TVA … 6,79" adding to the VAT.
+    totals = find_totals([
+        _line((0.05, "Code TVA"), (0.30, "Base HT"), (0.45, "489%6,79")),
+        _line((0.05, "TVA au taux de code 2 (base 4896,79)"), (0.45, "489,68")),
+        _line((0.05, "TOTAL TTC"), (0.45, "5386,47")),
+    ])
+    assert (totals.ht, totals.tva, totals.ttc) == (None, Decimal("489.68"), Decimal("5386.47"))
+
+
+def test_a_vat_code_legend_whose_percent_sign_ocr_lost_is_no_vat_amount():
+    totals = find_totals([_line((0.05, "Code TVA 1 : 20"), (0.22, "2:10"), (0.30, "3:55"), (0.40, "Base HT"),
+                                (0.55, "4 599,04"))])
+    assert totals.tva is None and totals.vat_lines == []
+    assert totals.ht == Decimal("4599.04")
+
+
+@pytest.mark.parametrize("cell, expected", [
+    ("14,87 M?", (Decimal("14.87"), "M?")),
+    ("58,8 m“", (Decimal("58.8"), "m“")),
+    ("50,84 m2?", (Decimal("50.84"), "m2?")),
+])
+def test_a_glued_unit_whose_exponent_ocr_could_not_read_is_still_split_off_as_a_metre_unit(cell, expected):
+    assert split_quantity_unit(cell) == expected
+    assert read_unit(expected[1]) == "m2"
+
+
+def test_a_bare_q_label_misread_as_a_digit_still_names_the_quantity_column():
+    header = parse_header(_line((0.05, "Nature des travaux"), (0.55, "2"), (0.65, "Prix HT"), (0.80, "Mt HT")))
+    assert [c.kind for c in header.columns] == ["description", "quantity", "unit_price", "total"]
+    # A border read as "|" or "1" stays debris when the quantity has its own label.
+    with_quantity = parse_header(_line((0.05, "Désignation"), (0.45, "Qté"), (0.55, "1"), (0.65, "Prix HT"),
+                                       (0.80, "Mt HT")))
+    assert [c.kind for c in with_quantity.columns] == ["description", "quantity", "unit_price", "total"]
+
+
+def test_the_bases_printed_on_every_vat_line_give_the_ht_and_vouch_for_it_against_a_garbled_ttc():
+    # A photo: "Montant HT 3 944,43" read "3443", "Montant à régler 4 232,01" read "4,23201".
+    printed = find_totals([
+        _line((0.05, "Montant HT."), (0.45, "3443")),
+        _line((0.05, "T.V.A à 5.5 % (base 3,198.13)"), (0.45, "175.90")),
+        _line((0.05, "T.V.A. à 10 % (base 375.73)"), (0.45, "37.57")),
+        _line((0.05, "T.V.A. à 20 % (base 370.57)"), (0.45, "74.11")),
+        _line((0.05, "Montant T.V.A."), (0.45, "287.58")),
+        _line((0.05, "Montant à régler"), (0.45, "4,23201")),
+    ])
+    assert printed.ht == Decimal("3944.43") and printed.tva == Decimal("287.58")
+    totals, warnings = resolve_totals(printed, lines_sum=Decimal("3956.21"), from_ocr=True)
+    assert (totals.ht, totals.tva, totals.ttc) == (Decimal("3944.43"), Decimal("287.58"), Decimal("4232.01"))
+    assert any("bases de TVA" in warning for warning in warnings)
+
+
+def test_vat_bases_that_do_not_give_their_amounts_leave_the_printed_ht():
+    printed = find_totals([
+        _line((0.05, "Total HT"), (0.45, "1 000,00")),
+        _line((0.05, "TVA 10 % (base 600,00)"), (0.45, "60,00")),
+        _line((0.05, "TVA 20 % (base 400,00)"), (0.45, "81,00")),
+    ])
+    assert printed.ht == Decimal("1000.00") and not printed.ht_from_vat_bases
