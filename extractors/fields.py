@@ -443,6 +443,23 @@ def resolve_totals(printed: PrintedTotals, lines_sum: Decimal, from_ocr: bool = 
     lines, HT × a usual rate."""
     warnings: list[str] = []
     ht, tva, ttc = printed.ht, printed.tva, printed.ttc
+    if from_ocr and ht is not None and ht > lines_sum > 0 and digit_edits(ht, lines_sum) == 0 \
+            and (tva is None or ttc is None or ht + tva != ttc):
+        # The lines' sum in the same digits: the HT lost its decimal comma ("7 020,85" read "702085").
+        ht = lines_sum
+        warnings.append(f"total HT lu {printed.ht}, corrigé en {ht} (virgule perdue, somme des lignes)")
+    if from_ocr and tva is not None and ht is not None and ht == lines_sum and not 0 <= tva <= ht \
+            and (ttc is None or not 0 <= ttc - ht <= ht):
+        # The lines vouch for the HT, no VAT rate exceeds 100 %, and the TTC cannot vouch for the TVA read:
+        # a misreading, as good as unread.
+        warnings.append(f"total TVA lu {tva} impossible pour un HT de {ht} : non retenu")
+        tva = None
+    if from_ocr and tva is None and ht is not None and ttc is not None and ht == lines_sum:
+        # The lines' own rates give the TVA; a TTC read short of HT + that TVA is that TTC misread.
+        fits = [vat for vat in lines_vat if is_partial_reading(ttc, ht + vat)]
+        if len(fits) == 1 and ttc != ht + fits[0]:
+            tva, ttc = fits[0], ht + fits[0]
+            warnings.append(f"total TTC lu {printed.ttc}, corrigé en {ttc} (TVA des lignes {tva}, HT + TVA = TTC)")
     if from_ocr and None not in (ht, tva, ttc) and ht + tva != ttc:
         printed_rates = {rate for rate, _ in printed.vat_lines or [] if rate is not None}
         rates = (printed_rates if len(printed_rates) == 1 else set()) | (set(_USUAL_RATES) if ht == lines_sum else set())
@@ -466,7 +483,7 @@ def resolve_totals(printed: PrintedTotals, lines_sum: Decimal, from_ocr: bool = 
     if ht is None and tva is not None and ttc is not None:
         ht = ttc - tva
         warnings.append("total HT non lu : déduit de TTC − TVA")
-    if tva is None and ht is not None and ttc is not None:
+    if tva is None and ht is not None and ttc is not None and ttc >= ht:
         tva = ttc - ht
         warnings.append("TVA non lue : déduite de TTC − HT")
     if ttc is None and ht is not None and tva is not None:

@@ -182,3 +182,39 @@ def test_a_unit_price_that_lost_its_comma_is_not_taken_for_a_quantity_below_one(
                     quantity=Decimal("6"), unit="u", unit_price_ht=Decimal("8842.00"))
     repair_line(item, from_ocr=True)
     assert (item.quantity, item.unit_price_ht) == (Decimal("6"), Decimal("88.42"))
+
+
+def test_an_ocr_total_ht_that_lost_its_comma_is_the_sum_of_the_lines():
+    from extractors.fields import PrintedTotals, resolve_totals
+    D = Decimal
+    printed = PrintedTotals(ht=D("702085.00"), tva=D("948.74"), ttc=None)
+    totals, warnings = resolve_totals(printed, D("7020.85"), from_ocr=True)
+    assert (totals.ht, totals.tva, totals.ttc) == (D("7020.85"), D("948.74"), D("7969.59"))
+    assert any("virgule perdue" in w for w in warnings)
+    # A line that lost its comma makes the lines' sum the bigger one: the printed HT stands.
+    kept, _ = resolve_totals(PrintedTotals(ht=D("7020.85"), tva=D("948.74"), ttc=D("7969.59")), D("702085.00"), True)
+    assert kept.ht == D("7020.85")
+    # On a text layer nothing is second-guessed.
+    digital, _ = resolve_totals(printed, D("7020.85"), from_ocr=False)
+    assert digital.ht == D("702085.00")
+
+
+def test_an_impossible_vat_is_dropped_and_the_lines_rates_rebuild_a_ttc_read_short():
+    from extractors.fields import PrintedTotals, resolve_totals
+    D = Decimal
+    printed = PrintedTotals(ht=D("3701.36"), tva=D("22450029564.14"), ttc=D("71.50"))
+    totals, warnings = resolve_totals(printed, D("3701.36"), from_ocr=True, lines_vat=frozenset({D("370.14")}))
+    assert (totals.ht, totals.tva, totals.ttc) == (D("3701.36"), D("370.14"), D("4071.50"))
+    assert any("impossible" in w for w in warnings)
+    # Without the lines' VAT to check it against, nothing is rebuilt: no figure is invented.
+    unsure, unsure_warnings = resolve_totals(printed, D("3701.36"), from_ocr=True)
+    assert (unsure.tva, unsure.ttc) == (D("0"), D("71.50")) and "totaux illisibles : TVA" in unsure_warnings
+
+
+def test_a_vat_above_a_misread_ht_is_kept_for_the_usual_repair():
+    from extractors.fields import PrintedTotals, resolve_totals
+    D = Decimal
+    # "2.582,83" read 2.58283: the HT is the misreading, not the TVA; HT + TVA = TTC settles it.
+    printed = PrintedTotals(ht=D("2.58283"), tva=D("385.54"), ttc=D("2968.37"))
+    totals, _ = resolve_totals(printed, D("2582.83"), from_ocr=True)
+    assert (totals.ht, totals.tva, totals.ttc) == (D("2582.83"), D("385.54"), D("2968.37"))
