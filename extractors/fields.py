@@ -454,11 +454,14 @@ def resolve_totals(printed: PrintedTotals, lines_sum: Decimal, from_ocr: bool = 
         # a misreading, as good as unread.
         warnings.append(f"total TVA lu {tva} impossible pour un HT de {ht} : non retenu")
         tva = None
-    if from_ocr and tva is None and ht is not None and ttc is not None and ht == lines_sum:
-        # The lines' own rates give the TVA; a TTC read short of HT + that TVA is that TTC misread.
-        fits = [vat for vat in lines_vat if is_partial_reading(ttc, ht + vat)]
-        if len(fits) == 1 and ttc != ht + fits[0]:
-            tva, ttc = fits[0], ht + fits[0]
+    if from_ocr and ht is not None and ttc is not None and ht == lines_sum \
+            and (tva is None or (tva not in lines_vat and ht + tva != ttc)):
+        # The TVA is unread or fits nothing: the lines' own rates give it, and a TTC that can be a misreading
+        # of HT + that TVA is that TTC.
+        # Rounding per line or per rate can give two VATs a cent apart: the one nearest what was read wins.
+        fits = sorted((digit_edits(ttc, ht + vat), vat) for vat in lines_vat if is_partial_reading(ttc, ht + vat))
+        if fits and (len(fits) == 1 or fits[0][0] < fits[1][0]) and ttc != ht + fits[0][1]:
+            tva, ttc = fits[0][1], ht + fits[0][1]
             warnings.append(f"total TTC lu {printed.ttc}, corrigé en {ttc} (TVA des lignes {tva}, HT + TVA = TTC)")
     if from_ocr and None not in (ht, tva, ttc) and ht + tva != ttc:
         printed_rates = {rate for rate, _ in printed.vat_lines or [] if rate is not None}

@@ -218,3 +218,16 @@ def test_a_vat_above_a_misread_ht_is_kept_for_the_usual_repair():
     printed = PrintedTotals(ht=D("2.58283"), tva=D("385.54"), ttc=D("2968.37"))
     totals, _ = resolve_totals(printed, D("2582.83"), from_ocr=True)
     assert (totals.ht, totals.tva, totals.ttc) == (D("2582.83"), D("385.54"), D("2968.37"))
+
+
+def test_a_garbled_vat_is_the_lines_vat_when_the_ttc_read_is_one_digit_from_ht_plus_it():
+    from extractors.fields import PrintedTotals, resolve_totals
+    D = Decimal
+    printed = PrintedTotals(ht=D("4578.62"), tva=D("4.57"), ttc=D("5494.44"))
+    # The lines' VAT rounded per line (915.73) or per rate (915.72): the TTC read tells which.
+    totals, warnings = resolve_totals(printed, D("4578.62"), from_ocr=True, lines_vat=frozenset({D("915.72"), D("915.73")}))
+    assert (totals.ht, totals.tva, totals.ttc) == (D("4578.62"), D("915.72"), D("5494.34"))
+    # A consistent triple is left alone even when the lines' rates say otherwise (a line's rate may be misread).
+    kept, _ = resolve_totals(PrintedTotals(ht=D("4578.62"), tva=D("457.86"), ttc=D("5036.48")), D("4578.62"),
+                             from_ocr=True, lines_vat=frozenset({D("915.72")}))
+    assert kept.tva == D("457.86")
