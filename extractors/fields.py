@@ -462,7 +462,8 @@ def resolve_totals(printed: PrintedTotals, lines_sum: Decimal, from_ocr: bool = 
         fits = sorted((digit_edits(ttc, ht + vat), vat) for vat in lines_vat if is_partial_reading(ttc, ht + vat))
         if fits and (len(fits) == 1 or fits[0][0] < fits[1][0]) and ttc != ht + fits[0][1]:
             tva, ttc = fits[0][1], ht + fits[0][1]
-            warnings.append(f"total TTC lu {printed.ttc}, corrigé en {ttc} (TVA des lignes {tva}, HT + TVA = TTC)")
+            warnings.append(f"TVA lue {printed.tva} et TTC lu {printed.ttc}, corrigés en {tva} et {ttc} "
+                            "(TVA des taux des lignes, HT = somme des lignes, HT + TVA = TTC)")
     if from_ocr and None not in (ht, tva, ttc) and ht + tva != ttc:
         printed_rates = {rate for rate, _ in printed.vat_lines or [] if rate is not None}
         rates = (printed_rates if len(printed_rates) == 1 else set()) | (set(_USUAL_RATES) if ht == lines_sum else set())
