@@ -81,9 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     decide_seconds = total_seconds = 0.0
     for truth in truths:
-        variants = [truth] if not args.simulate else [
-            repriced(truth, grid, matcher, settings, rng) for _ in range(args.simulate) if truth["is_quote"]
-        ]
+        if args.simulate and truth["is_quote"]:
+            # The lines' grid references do not change with their prices: price the truth once.
+            references = price_lines(Extraction.from_contract(truth), grid, matcher, truth.get("site_postcode"))
+            variants = [repriced(truth, references, settings, rng) for _ in range(args.simulate)]
+        else:
+            variants = [] if args.simulate else [truth]
         for variant in variants:
             started = time.perf_counter()
             if args.from_truth or args.simulate:
@@ -130,12 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def repriced(truth: dict, grid, matcher: Matcher, settings: Settings, rng: random.Random) -> dict:
-    """A copy of ``truth`` with market prices drawn around the grid reference and one price factor."""
+def repriced(truth: dict, priced: list, settings: Settings, rng: random.Random) -> dict:
+    """A copy of ``truth`` with market prices drawn around its lines' grid references (``priced``) and one price factor."""
     variant = json.loads(json.dumps(truth))
     factor = rng.uniform(0.85, 1.05) if rng.random() < 0.6 else rng.uniform(1.05, 1.6)
     shared = rng.gauss(0.0, float(settings.quote_spread))
-    priced = price_lines(Extraction.from_contract(truth), grid, matcher, truth.get("site_postcode"))
     ht = tva = Decimal(0)
     for line, priced_line in zip(variant["lines"], priced):
         if line.get("market_unit_price_ht") is not None:
