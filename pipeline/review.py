@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from extractors import EXTRACTOR_VERSION, read_pages, read_quote
+from extractors import extraction_version, pages_version, read_einvoice_xml, read_extraction, read_pages
 from pipeline.decide import Review, decide
 from pipeline.errors import QuoteReviewError
 from pipeline.ingest import ingest
@@ -84,24 +84,30 @@ def ingest_stage(services: ReviewServices, path: Path, dossier: Dossier) -> Stor
 
 
 def pages_stage(services: ReviewServices, upload: StoredUpload) -> list[PageText]:
-    """The page words, read once per file: later runs (re-pricing) take them from the store."""
+    """The page words and the e-invoice XML, read once per file by the same page readers: later runs
+    (re-pricing, a new extractor) take them from the store."""
     document = upload.document
-    pages = services.store.cached_pages(document.sha256, EXTRACTOR_VERSION)
+    pages = services.store.cached_pages(document.sha256, pages_version())
     if pages is None:
         pages = read_pages(document.original_path, document.media_type)
-        services.store.save_pages(document.sha256, EXTRACTOR_VERSION, pages)
+        xml = read_einvoice_xml(document.original_path, document.media_type)
+        services.store.save_pages(document.sha256, pages_version(), pages, xml)
     return pages
 
 
 def extract_stage(services: ReviewServices, upload: StoredUpload, pages: list[PageText]) -> Extraction:
-    extraction = read_quote(pages, upload.document.doc_id)
-    services.store.save_extraction(upload.document.sha256, EXTRACTOR_VERSION, extraction)
+    """The extraction from the pages (and the e-invoice XML) stored by ``pages_stage``."""
+    sha256 = upload.document.sha256
+    xml = services.store.cached_einvoice_xml(sha256, pages_version())
+    extraction = read_extraction(pages, upload.document.doc_id, xml)
+    services.store.save_extraction(sha256, extraction_version(), extraction)
     return extraction
 
 
 def price_stage(services: ReviewServices, extraction: Extraction, dossier: Dossier) -> list[PricedLine]:
     postcode = dossier.postcode or extraction.site_postcode
-    return price_lines(extraction, services.grid, services.matcher, postcode)
+    billed = replace(extraction, lines=extraction.billed_lines())  # sub-invoice groups once, allowances as lines
+    return price_lines(billed, services.grid, services.matcher, postcode)
 
 
 def decide_stage(services: ReviewServices, dossier: Dossier, upload: StoredUpload, extraction: Extraction,
@@ -132,7 +138,7 @@ def review_file(services: ReviewServices, path: Path, dossier: Dossier) -> Revie
 def cached_extraction_stage(services: ReviewServices, upload: StoredUpload) -> Extraction:
     """The extraction of an already-read document, from the store: no page is read again."""
     document = upload.document
-    extraction = services.store.cached_extraction(document.sha256, EXTRACTOR_VERSION)
+    extraction = services.store.cached_extraction(document.sha256, extraction_version())
     if extraction is None:
         extraction = extract_stage(services, upload, pages_stage(services, upload))
     return extraction
