@@ -21,6 +21,7 @@ from rapidfuzz import fuzz
 
 from extractors.layout import group_lines
 from extractors.numbers import AMOUNT_RE, parse_number
+from extractors.quote import read_quote
 from pipeline.models import (
     AllowanceCharge,
     Extraction,
@@ -433,8 +434,6 @@ def with_page_sources(extraction: Extraction, pages: list[PageText]) -> Extracti
 def read_extraction(pages: list[PageText], doc_id: str, einvoice_xml: bytes | None = None) -> Extraction:
     """The extraction of one document: from its e-invoice XML when it carries a readable one, checked
     against the printed page; from the page alone otherwise."""
-    from extractors.quote import read_quote
-
     page = with_page_sources(read_quote(pages, doc_id), pages)
     if einvoice_xml is None:
         return page
