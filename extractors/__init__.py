@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.models import Extraction, MediaType, PageText
 from extractors.attachments import embedded_einvoice_xml
 from extractors.einvoice import read_extraction
 from extractors.quote import read_quote
 from extractors.versions import extraction_version, pages_version
-from pipeline.ingest import inspect_file
-from pipeline.models import Extraction, MediaType, PageText
+from ingestion.ingest import inspect_file
 
 __all__ = ["extract_document", "read_pages", "read_einvoice_xml", "read_extraction", "read_quote",
            "pages_version", "extraction_version"]

@@ -22,7 +22,7 @@ from rapidfuzz import fuzz
 from extractors.layout import group_lines
 from extractors.numbers import AMOUNT_RE, parse_number
 from extractors.quote import read_quote
-from pipeline.models import (
+from core.models import (
     AllowanceCharge,
     Extraction,
     LineItem,

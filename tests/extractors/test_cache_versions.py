@@ -6,7 +6,7 @@ from pathlib import Path
 
 from extractors import versions
 from extractors.versions import EXTRACTION_MODULES, PAGE_MODULES, code_digest, extraction_version, pages_version
-from pipeline.models import Dossier
+from core.models import Dossier
 from pipeline.review import ReviewServices, reprocess_dossier, review_file
 from tests.extractors.einvoice_helpers import AGREEING_ROWS, agreeing_xml, invoice_pdf
 

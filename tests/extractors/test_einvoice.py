@@ -8,9 +8,11 @@ import jsonschema
 
 from extractors import extract_document, read_einvoice_xml
 from extractors.einvoice import parse_einvoice, read_extraction
-from pipeline.decide import NEEDS_HUMAN, TO_REVIEW, decide
-from pipeline.models import Extraction
-from pipeline.settings import Settings
+from core.enums import Status
+from core.models import Extraction
+from core.review import NEEDS_HUMAN
+from core.settings import Settings
+from decisions import decide
 from tests.decide.decide_helpers import GridDouble, Match, Priced, dossier
 from tests.extractors.einvoice_helpers import (
     AGREEING_ROWS,
@@ -64,7 +66,7 @@ def test_a_page_that_disagrees_with_the_xml_is_an_einvoice_mismatch_for_a_review
     priced = [Priced(i, line, Match(None, 0.2), None, None, None, None) for i, line in enumerate(quote.lines)]
     review = decide(quote, priced, dossier(), "v", Settings(), grid=GridDouble())
     flags = [flag for flag in review.flags if flag.code == "EINVOICE_MISMATCH"]
-    assert review.status == TO_REVIEW and "EINVOICE_MISMATCH" in NEEDS_HUMAN
+    assert review.status == Status.TO_REVIEW and "EINVOICE_MISMATCH" in NEEDS_HUMAN
     assert {(f.figures["einvoice"], f.figures["page"]) for f in flags} == {(484.2, 584.2), (300.0, 320.0)}
 
 
