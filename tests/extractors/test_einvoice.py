@@ -61,8 +61,10 @@ def test_a_page_that_disagrees_with_the_xml_is_an_einvoice_mismatch_for_a_review
     found = {(m.field, m.line): (m.einvoice, m.page) for m in quote.einvoice_mismatches}
     assert found == {("ttc", None): (D("484.20"), D("584.20")), ("line_total", 2): (D("300.00"), D("320.00"))}
     assert any(w.startswith("EINVOICE_MISMATCH") and "584,20" in w and "484,20" in w for w in quote.warnings)
-    # The XML figures are the ones kept; the review goes to a reviewer, with both figures in the flag.
+    # The XML figures are the ones kept; the review goes to a reviewer, with both figures in the flag,
+    # also when it is decided again from the stored extraction (reprocess).
     assert quote.totals.ttc == D("484.20")
+    assert Extraction.from_contract(quote.to_contract()).einvoice_mismatches == quote.einvoice_mismatches
     priced = [Priced(i, line, Match(None, 0.2), None, None, None, None) for i, line in enumerate(quote.lines)]
     review = decide(quote, priced, dossier(), "v", Settings(), grid=GridDouble())
     flags = [flag for flag in review.flags if flag.code == "EINVOICE_MISMATCH"]
@@ -161,3 +163,25 @@ def test_an_xml_that_is_not_an_invoice_is_a_warning_not_an_error():
     pages = []
     quote = read_extraction(pages, "other", b"<?xml version='1.0'?><order><id>1</id></order>")
     assert "pas une facture CII" in quote.warnings[0]
+
+
+def test_an_xml_entity_is_never_resolved():
+    xml = agreeing_xml().decode().replace(
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE x [<!ENTITY secret SYSTEM "file:///etc/hostname">]>',
+    ).replace("Plomberie Durand SARL", "Plomberie &secret;")
+    quote = parse_einvoice(xml.encode(), "xxe").extraction
+    assert quote.supplier.name == "Plomberie"  # the entity is left out, never read from the disk
+
+
+def test_extract_on_the_command_line_says_where_each_value_came_from(tmp_path):
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    path = invoice_pdf(tmp_path / "fx.pdf", AGREEING_ROWS, agreeing_xml())
+    result = CliRunner().invoke(app, ["extract", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    contract = json.loads((tmp_path / "out" / "fx.json").read_text())
+    jsonschema.validate(contract, SCHEMA)
+    assert contract["sources"]["totals"] == "einvoice" and contract["einvoice_mismatches"] == []
