@@ -388,7 +388,8 @@ def reconcile(einvoice: EInvoice, page: Extraction, pages: list[PageText]) -> Ex
             seen = page_lines[index]
             read = seen.total_ht
             line = replace(line, page=seen.page, bbox=seen.bbox)
-        if not _agrees(line.total_ht, read, printed):
+        # A line of 0 (an INFORMATION row, a free item) is often printed empty: nothing to contradict.
+        if line.total_ht != 0 and not _agrees(line.total_ht, read, printed):
             mismatches.append(Mismatch("line_total", line.total_ht, read, number, line.description))
         lines.append(line)
     extraction = replace(xml, lines=lines, einvoice_mismatches=mismatches, method=page.method, pages=len(pages),

@@ -72,6 +72,15 @@ def test_a_page_that_disagrees_with_the_xml_is_an_einvoice_mismatch_for_a_review
     assert {(f.figures["einvoice"], f.figures["page"]) for f in flags} == {(484.2, 584.2), (300.0, 320.0)}
 
 
+def test_a_free_line_printed_empty_is_no_mismatch(tmp_path):
+    xml = cii_xml([cii_line(1, "Pose carrelage", "10", "MTK", "50.00", "500.00"),
+                   cii_line(2, "Notice d'entretien offerte", "1", "C62", "0.00", "0.00")], "500.00", "100.00", "600.00")
+    rows = ["FACTURE FA-2026-042", "Pose carrelage 10 m2 50,00 500,00", "Notice d'entretien offerte",
+            "Total HT 500,00", "TVA 20 % 100,00", "Total TTC 600,00"]
+    quote = extract_document(invoice_pdf(tmp_path / "free.pdf", rows, xml))
+    assert len(quote.lines) == 2 and quote.einvoice_mismatches == []
+
+
 def test_a_credit_note_has_negative_amounts(tmp_path):
     xml = cii_xml([cii_line(1, "Remboursement robinet", "2", "C62", "45.00", "90.00")], "90.00", "18.00", "108.00",
                   type_code="381", number="AV-7")
