@@ -13,7 +13,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 CORE = "core"
-STAGES = ("ingestion", "extractors", "pricing", "decisions", "store", "handoff")
+STAGES = ("ingestion", "extractors", "pricing", "decisions", "store", "handoff", "workflow")
 ORCHESTRATOR = ("pipeline", "flows", "cli")
 TOOLS = ("corpusgen",)
 PACKAGES = (CORE, *STAGES, *ORCHESTRATOR, *TOOLS, "quote_review")
@@ -24,7 +24,9 @@ ALLOWED_BETWEEN_STAGES = {
     "pricing": set(),
     "decisions": set(),
     "handoff": set(),
-    "store": {"handoff", "decisions"},
+    "store": {"handoff"},
+    # The service layer over the store: the rules of deciding and of the reviewers' actions.
+    "workflow": {"decisions", "handoff", "store"},
 }
 
 
