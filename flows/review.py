@@ -16,9 +16,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from core.models import Dossier
-from core.settings import Settings
-from handoff import FolderSink, WebhookSink, deliver_pending
-from pipeline.review import STAGES, DocumentJob, ReviewOutcome, ReviewServices, Stage, run_stage
+from pipeline.review import STAGES, DocumentJob, ReviewOutcome, ReviewServices, Stage, deliver_events, run_stage
 
 # Called with each finished job (the CLI's progress bar); set by ``on_document_done``.
 _listeners: list[Callable[[DocumentJob], None]] = []
@@ -46,18 +44,9 @@ def stage_task(stage: Stage, last: bool = False) -> Task:
 STAGE_TASKS = tuple(stage_task(stage, last=index == len(STAGES) - 1) for index, stage in enumerate(STAGES))
 
 
-def configured_sinks(outbox_dir: Path) -> list:
-    """The folder of JSON files always; an HTTP webhook too when QUOTE_REVIEW_WEBHOOK_URL is set."""
-    sinks = [FolderSink(outbox_dir)]
-    webhook_url = Settings.load().webhook_url
-    if webhook_url:
-        sinks.append(WebhookSink(webhook_url))
-    return sinks
-
-
 @task(name="deliver-events", cache_policy=NO_CACHE)
 def deliver_task(services: ReviewServices, outbox_dir: Path):
-    return deliver_pending(services.store, configured_sinks(outbox_dir))
+    return deliver_events(services, outbox_dir)
 
 
 @flow(name="review-quote", log_prints=False, persist_result=False)

@@ -20,6 +20,7 @@ from core.models import Document, Dossier, Extraction, PageText
 from core.review import Review
 from core.settings import Settings
 from extractors import EXTRACTOR_VERSION, read_pages, read_quote
+from handoff import DeliveryReport, FolderSink, Sink, WebhookSink, deliver_pending
 from ingestion.ingest import ingest
 from pricing.grid import Grid, load_grid
 from pricing.matching import Matcher
@@ -193,6 +194,20 @@ DECIDE = Stage("decide", _decide)
 STAGES: tuple[Stage, ...] = (INGEST, READ_PAGES, EXTRACT, PRICE, DECIDE)
 REPROCESS_STAGES: tuple[Stage, ...] = (Stage("load-stored", _load_stored), Stage("stored-extraction", _stored_extraction),
                                        PRICE, DECIDE)
+
+
+def configured_sinks(outbox_dir: Path, settings: Settings | None = None) -> list[Sink]:
+    """The folder of JSON files always; an HTTP webhook too when QUOTE_REVIEW_WEBHOOK_URL is set."""
+    sinks: list[Sink] = [FolderSink(outbox_dir)]
+    webhook_url = (settings or Settings.load()).webhook_url
+    if webhook_url:
+        sinks.append(WebhookSink(webhook_url))
+    return sinks
+
+
+def deliver_events(services: ReviewServices, outbox_dir: Path) -> DeliveryReport:
+    """Deliver the outbox's pending events to every sink (each event once per sink)."""
+    return deliver_pending(services.store, configured_sinks(outbox_dir, services.settings))
 
 
 def run_stage(stage: Stage, services: ReviewServices, job: DocumentJob) -> DocumentJob:

@@ -413,10 +413,12 @@ class Store:
                 if state.current is None:
                     raise StateError(f"dossier {dossier_ref} has no review yet; process its quote first")
                 return state.current
-            same_document = current is not None and current.document_version == change.document_version
+            document_id = None
+            if current is not None and current.document_version == change.document_version:
+                document_id = current.document_id
             row = _insert_review(session, dossier_ref, change.review, change.document_version, change.cycle,
-                                 change.events, document_id=current.document_id if same_document else None)
-            after = _review_summary(row) | ({"details": change.details} if change.details else {})
+                                 change.events, document_id=document_id)
+            after = (_review_summary(row) or {}) | ({"details": change.details} if change.details else {})
             _audit(session, dossier_ref, change.actor, change.action, reason=change.reason,
                    before=_review_summary(current), after=after)
             return _stored_review(row)
@@ -646,7 +648,7 @@ def _dossier_columns(dossier: Dossier) -> dict:
 
 
 def _dossier_from_row(row: DossierRow) -> Dossier:
-    return Dossier(row.ref, row.claim_date, _from_cents(row.deductible_cents), row.guarantee, row.phone, row.email,
+    return Dossier(row.ref, row.claim_date, Decimal(row.deductible_cents) / 100, row.guarantee, row.phone, row.email,
                    row.postcode)
 
 
