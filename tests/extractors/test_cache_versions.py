@@ -67,9 +67,10 @@ def test_after_a_reader_change_reprocess_extracts_again_from_the_stored_pages_an
         monkeypatch.setattr("pipeline.review.extraction_version", lambda: pages_version() + ".xchanged")
         assert services.store.cached_extraction(sha256, pages_version() + ".xchanged") is None
 
-        review = reprocess_dossier(services, "FX-1", 1)
+        outcome = reprocess_dossier(services, "FX-1", 1)
+        assert outcome.error is None
         rebuilt = services.store.cached_extraction(sha256, pages_version() + ".xchanged")
         assert rebuilt is not None and rebuilt.doc_type_code == "380"  # from the stored XML
-        assert rebuilt.sources["totals"] == "einvoice" and review.quoted_ttc == Decimal("484.20")
+        assert rebuilt.sources["totals"] == "einvoice" and outcome.review.quoted_ttc == Decimal("484.20")
     finally:
         services.close()
