@@ -8,17 +8,29 @@ from __future__ import annotations
 from pathlib import Path
 
 from extractors.quote import read_quote
+from pipeline.errors import QuoteReviewError, UnreadableError
 from pipeline.ingest import inspect_file
 from pipeline.models import Extraction, MediaType, PageText
 
-__all__ = ["extract_document", "read_pages", "read_quote", "EXTRACTOR_VERSION"]
+__all__ = ["extract_document", "read_pages", "read_pages_here", "read_quote", "read_quote_safely", "EXTRACTOR_VERSION"]
 
 # Bump when page reading changes, so cached pages from an older reader are not reused.
 EXTRACTOR_VERSION = "3"
 
 
 def read_pages(path: Path, media_type: MediaType | None = None) -> list[PageText]:
-    """The words of every page: the PDF text layer where there is one, OCR elsewhere."""
+    """The words of every page, read in a worker process under the time and memory limits
+    of the settings (``extractors/isolation.py``)."""
+    from extractors.isolation import reader_pool
+
+    path = Path(path)
+    if media_type is None:
+        media_type, _ = inspect_file(path)
+    return reader_pool().read(path, media_type)
+
+
+def read_pages_here(path: Path, media_type: MediaType | None = None) -> list[PageText]:
+    """The words of every page: the PDF text layer where there is one, OCR elsewhere (in this process)."""
     from extractors.ocr import ocr_pages  # OpenCV and Tesseract load only when an image needs them
     from extractors.pdf_text import read_text_pages
 
@@ -35,6 +47,17 @@ def read_pages(path: Path, media_type: MediaType | None = None) -> list[PageText
     return pages
 
 
+def read_quote_safely(pages: list[PageText], doc_id: str, path: Path | str | None = None) -> Extraction:
+    """``read_quote``, with any failure of the reader on odd pages turned into ``E_UNREADABLE``."""
+    try:
+        return read_quote(pages, doc_id)
+    except QuoteReviewError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a reader bug on one document must not end a batch
+        raise UnreadableError(f"the quote reader failed on its pages ({type(exc).__name__}: {str(exc)[:200]}); "
+                              "a reviewer must read it", path=str(path) if path else None) from exc
+
+
 def extract_document(path: Path, doc_id: str | None = None) -> Extraction:
     path = Path(path)
-    return read_quote(read_pages(path), doc_id or path.stem)
+    return read_quote_safely(read_pages(path), doc_id or path.stem, path)

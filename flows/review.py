@@ -19,7 +19,7 @@ from prefect.utilities.annotations import quote
 
 from handoff import FolderSink, WebhookSink, deliver_pending
 from pipeline.decide import Review
-from pipeline.errors import QuoteReviewError
+from pipeline.errors import InternalError, QuoteReviewError
 from pipeline.models import Dossier, Extraction, PageText
 from pipeline.review import (
     ReviewOutcome,
@@ -64,8 +64,10 @@ def _stage(job: DocumentJob, run: Callable[[DocumentJob], None]) -> DocumentJob:
         try:
             run(job)
         except QuoteReviewError as error:
-            error.path = error.path or str(job.path)
+            error.path = str(job.path)  # the user's file, never the stored original
             job.error = error
+        except Exception as exc:  # noqa: BLE001 - one document's failure never ends the batch
+            job.error = InternalError(f"{type(exc).__name__}: {str(exc)[:300]}", path=str(job.path))
     return job
 
 

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from extractors import EXTRACTOR_VERSION, read_pages, read_quote
+from extractors import EXTRACTOR_VERSION, read_pages, read_quote_safely
 from pipeline.decide import Review, decide
-from pipeline.errors import QuoteReviewError
+from pipeline.errors import InternalError, QuoteReviewError
 from pipeline.ingest import ingest
 from pipeline.models import Document, Dossier, Extraction, PageText
 from pipeline.settings import Settings
-from pricing.grid import Grid, load_grid
+from pricing.grid import Grid, is_known_postcode, load_grid
 from pricing.matching import Matcher
 from pricing.price import PricedLine, price_lines
 from store.repository import Store, open_store
@@ -94,14 +94,16 @@ def pages_stage(services: ReviewServices, upload: StoredUpload) -> list[PageText
 
 
 def extract_stage(services: ReviewServices, upload: StoredUpload, pages: list[PageText]) -> Extraction:
-    extraction = read_quote(pages, upload.document.doc_id)
+    extraction = read_quote_safely(pages, upload.document.doc_id, upload.document.source_name)
     services.store.save_extraction(upload.document.sha256, EXTRACTOR_VERSION, extraction)
     return extraction
 
 
 def price_stage(services: ReviewServices, extraction: Extraction, dossier: Dossier) -> list[PricedLine]:
-    postcode = dossier.postcode or extraction.site_postcode
-    return price_lines(extraction, services.grid, services.matcher, postcode)
+    if not dossier.postcode and extraction.site_postcode and not is_known_postcode(extraction.site_postcode):
+        # A postcode read on the quote that names no département (a misreading): the national grid.
+        extraction = replace(extraction, site_postcode=None)
+    return price_lines(extraction, services.grid, services.matcher, dossier.postcode)
 
 
 def decide_stage(services: ReviewServices, dossier: Dossier, upload: StoredUpload, extraction: Extraction,
@@ -123,8 +125,10 @@ def review_file(services: ReviewServices, path: Path, dossier: Dossier) -> Revie
         priced = price_stage(services, outcome.extraction, dossier)
         outcome.review = decide_stage(services, dossier, upload, outcome.extraction, priced)
     except QuoteReviewError as error:
-        error.path = error.path or str(path)
+        error.path = str(path)  # the user's file, never the stored original
         outcome.error = error
+    except Exception as exc:  # noqa: BLE001 - one document's failure never ends a batch
+        outcome.error = InternalError(f"{type(exc).__name__}: {str(exc)[:300]}", path=str(path))
     outcome.seconds = time.perf_counter() - started
     return outcome
 
