@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import hashlib
 import json
 import shutil
 import sys
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import typer
@@ -17,10 +14,11 @@ from rich.table import Table
 
 from cli.dossier import dossier_app
 from cli.exit_codes import ExitCode
+from cli.inputs import batch_dossiers, dossier_from_values
 from cli.grid import grid_app
 from cli.render import print_review
 from flows.runtime import configure_prefect, home
-from pipeline.errors import InvalidDossierError, OrchestrationError, QuoteReviewError
+from pipeline.errors import OrchestrationError, QuoteReviewError
 from pipeline.models import Dossier, euros
 
 app = typer.Typer(
@@ -60,7 +58,7 @@ def extract(
         try:
             extraction = extract_document(path)
         except QuoteReviewError as error:
-            error.path = error.path or str(path)
+            error.path = str(path)
             err.print(f"[red]error[/red] {error.one_line()}", highlight=False, soft_wrap=True)
             status = ExitCode.BAD_INPUT
             continue
@@ -103,17 +101,6 @@ def server_status() -> None:
     raise typer.Exit(0 if healthy else 1)
 
 
-def _dossier_from_options(ref: str, claim_date: str | None, postcode: str | None, guarantee: str, deductible: str,
-                          phone: str, email: str) -> Dossier:
-    try:
-        claim = dt.date.fromisoformat(claim_date) if claim_date else dt.date.today()
-        amount = Decimal(deductible.replace(",", "."))
-    except (ValueError, InvalidOperation) as exc:
-        raise InvalidDossierError(f"bad dossier field: {exc}") from exc
-    return Dossier(ref=ref, claim_date=claim, deductible=amount, guarantee=guarantee, phone=phone, email=email,
-                   postcode=postcode)
-
-
 def _prepare_prefect() -> str:
     """Configure Prefect before any flow module imports it (its settings are read at import)."""
     mode = configure_prefect()
@@ -149,7 +136,7 @@ def review(
 ) -> None:
     """Review one quote for one dossier and print the verdict."""
     try:
-        record = _dossier_from_options(dossier, claim_date, postcode, guarantee, deductible, phone, email)
+        record = dossier_from_values(dossier, claim_date, postcode, guarantee, deductible, phone, email)
         _prepare_prefect()
         from flows.review import review_quote
 
@@ -165,21 +152,21 @@ def review(
 
 
 SIDE_FILES = {".csv", ".json", ".md", ".txt"}
+DOCUMENT_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png"}
 
 
-def _batch_items(folder: Path, dossiers_csv: Path | None, defaults: dict) -> list[tuple[str, Dossier]]:
-    listed: dict[str, dict] = {}
-    if dossiers_csv:
-        with dossiers_csv.open(newline="", encoding="utf-8") as handle:
-            listed = {row["file"]: row for row in csv.DictReader(handle)}
-    items = []
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".") and p.suffix.lower() not in SIDE_FILES)
-    for path in files:
-        row = {**defaults, **{k: v for k, v in listed.get(path.name, {}).items() if v}}
-        ref = row.get("dossier_ref") or f"AUTO-{hashlib.sha1(path.name.encode()).hexdigest()[:8].upper()}"
-        items.append((str(path), _dossier_from_options(ref, row.get("claim_date"), row.get("postcode"), row["guarantee"],
-                                                       row["deductible"], row["phone"], row["email"])))
-    return items
+def batch_files(folder: Path) -> list[Path]:
+    """The entries of a folder a batch reviews: every file but hidden and side files (CSV, notes);
+    links and other non-files too, so that they are refused and reported, not skipped; and a folder
+    named like a document (``x.pdf``), reported for the same reason."""
+    chosen = []
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith(".") or entry.suffix.lower() in SIDE_FILES:
+            continue
+        if entry.is_dir() and not entry.is_symlink() and entry.suffix.lower() not in DOCUMENT_SUFFIXES:
+            continue
+        chosen.append(entry)
+    return chosen
 
 
 @app.command()
@@ -198,20 +185,26 @@ def batch(
     defaults = {"guarantee": guarantee, "deductible": deductible, "postcode": postcode, "phone": "000000000",
                 "email": "inconnu", "claim_date": None}
     try:
-        items = _batch_items(folder, dossiers, defaults)
-        _prepare_prefect()
-        from flows.review import on_document_done, review_batch
+        items, bad_rows = batch_dossiers(batch_files(folder), dossiers, defaults)
+        outcomes = []
+        if items:
+            _prepare_prefect()
+            from flows.review import on_document_done, review_batch
 
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=err, transient=True) as progress:
-            bar = progress.add_task("reviewing", total=len(items))
-            remove = on_document_done(lambda job: progress.update(bar, advance=1, description=Path(job.path).name))
-            try:
-                outcomes = _run_flow(lambda: review_batch(items, db, str(grid) if grid else None, str(home())))
-            finally:
-                remove()
+            with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                          TimeElapsedColumn(), console=err, transient=True) as progress:
+                bar = progress.add_task("reviewing", total=len(items))
+                remove = on_document_done(lambda job: progress.update(bar, advance=1, description=Path(job.path).name))
+                try:
+                    outcomes = _run_flow(lambda: review_batch(items, db, str(grid) if grid else None, str(home())))
+                finally:
+                    remove()
     except QuoteReviewError as error:
         fail(error)
+    from pipeline.review import ReviewOutcome
+
+    # A file whose dossier row is wrong is not reviewed; it has its error line like a refused file.
+    outcomes += [ReviewOutcome(Path(row.file), "", error=row.error) for row in bad_rows]
     if out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)
     summary = Table(title=f"{len(outcomes)} documents", show_lines=False)
@@ -246,7 +239,12 @@ def batch(
             writer.writeheader()
             writer.writerows(rows)
         out.print(f"summary written to {out_dir / 'summary.csv'}")
-    raise typer.Exit(int(ExitCode.BAD_INPUT if any(o.error for o in outcomes) else ExitCode.OK))
+    status = ExitCode.OK
+    if any(o.error for o in outcomes):
+        status = ExitCode.BAD_INPUT
+    if bad_rows:
+        status = ExitCode.INVALID_ARGUMENTS
+    raise typer.Exit(int(status))
 
 
 @app.command()
