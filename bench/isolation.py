@@ -14,8 +14,8 @@ from pathlib import Path
 
 from extractors import read_pages, read_pages_here
 from extractors.isolation import reader_pool
-from pipeline.ingest import inspect_file
-from pipeline.models import MediaType
+from ingestion.ingest import inspect_file
+from core.models import MediaType
 
 
 def main() -> None:

@@ -17,9 +17,9 @@ from rich.table import Table
 
 from cli.exit_codes import ExitCode
 from cli.inputs import dossier_from_values, parse_amount
-from pipeline.decide import MOTIVES, Review
-from pipeline.errors import InvalidDossierError, QuoteReviewError
-from pipeline.models import GUARANTEES, Dossier, cents
+from core.errors import InvalidDossierError, QuoteReviewError
+from core.models import GUARANTEES, Dossier, cents
+from core.review import MOTIVES, Review
 from store import Store, default_db_url, open_store
 
 dossier_app = typer.Typer(help="Dossiers: create, show, override a line, close, reopen, approve, history.",

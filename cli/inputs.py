@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from pipeline.errors import InvalidDossierError
-from pipeline.models import Dossier
+from core.errors import InvalidDossierError
+from core.models import Dossier
 from store import validate_dossier
 
 CSV_COLUMNS = ("file", "dossier_ref", "claim_date", "postcode", "guarantee", "deductible", "phone", "email")

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.models import Extraction, MediaType, PageText
 from extractors.quote import read_quote
-from pipeline.errors import QuoteReviewError, UnreadableError
-from pipeline.ingest import inspect_file
-from pipeline.models import Extraction, MediaType, PageText
+from core.errors import QuoteReviewError, UnreadableError
+from ingestion.ingest import inspect_file
 
 __all__ = ["extract_document", "read_pages", "read_pages_here", "read_quote", "read_quote_safely", "EXTRACTOR_VERSION"]
 

@@ -28,14 +28,14 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from pipeline.errors import (
+from core.errors import (
     CorruptFileError,
     QuoteReviewError,
     ReadTimeoutError,
     TooLargeError,
     UnreadableError,
 )
-from pipeline.models import MediaType, PageText
+from core.models import MediaType, PageText
 
 _PR_SET_PDEATHSIG = 1
 _WATCH_INTERVAL = 0.05  # seconds between two looks at the worker's resident size
@@ -49,7 +49,7 @@ class ReadLimits:
 
     @classmethod
     def from_settings(cls) -> "ReadLimits":
-        from pipeline.settings import Settings
+        from core.settings import Settings
 
         settings = Settings.load()
         return cls(float(settings.read_timeout_seconds), int(settings.read_memory_mb), max(1, int(settings.read_workers)))
@@ -117,7 +117,7 @@ _ERRORS = {cls.__name__: cls for cls in (CorruptFileError, TooLargeError, ReadTi
 
 
 def _error_class(name: str) -> type[QuoteReviewError]:
-    from pipeline import errors
+    from core import errors
 
     found = getattr(errors, name, None)
     return found if isinstance(found, type) and issubclass(found, QuoteReviewError) else _ERRORS.get(name, UnreadableError)

@@ -7,7 +7,6 @@ both cores read pages (OCR) at the same time.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,10 +16,11 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
+from core.errors import QuoteReviewError
+from core.models import Dossier, Extraction, PageText
+from core.review import Review
+from core.settings import Settings
 from handoff import FolderSink, WebhookSink, deliver_pending
-from pipeline.decide import Review
-from pipeline.errors import InternalError, QuoteReviewError
-from pipeline.models import Dossier, Extraction, PageText
 from pipeline.review import (
     ReviewOutcome,
     ReviewServices,
@@ -67,7 +67,7 @@ def _stage(job: DocumentJob, run: Callable[[DocumentJob], None]) -> DocumentJob:
             error.path = str(job.path)  # the user's file, never the stored original
             job.error = error
         except Exception as exc:  # noqa: BLE001 - one document's failure never ends the batch
-            job.error = InternalError(f"{type(exc).__name__}: {str(exc)[:300]}", path=str(job.path))
+            job.error = QuoteReviewError(f"{type(exc).__name__}: {str(exc)[:300]}", path=str(job.path))
     return job
 
 
@@ -103,8 +103,9 @@ def decide_task(services: ReviewServices, job: DocumentJob) -> DocumentJob:
 def configured_sinks(outbox_dir: Path) -> list:
     """The folder of JSON files always; an HTTP webhook too when QUOTE_REVIEW_WEBHOOK_URL is set."""
     sinks = [FolderSink(outbox_dir)]
-    if os.environ.get("QUOTE_REVIEW_WEBHOOK_URL"):
-        sinks.append(WebhookSink(os.environ["QUOTE_REVIEW_WEBHOOK_URL"]))
+    webhook_url = Settings.load().webhook_url
+    if webhook_url:
+        sinks.append(WebhookSink(webhook_url))
     return sinks
 
 

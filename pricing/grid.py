@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -22,8 +21,10 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from pipeline.errors import GridError
-from pipeline.models import GUARANTEES, TRADES, UNITS, cents
+from core.departements import KNOWN_DEPARTEMENTS, departement_of, is_known_postcode  # noqa: F401 - re-exported
+from core.errors import GridError
+from core.models import GUARANTEES, TRADES, UNITS, cents
+from core.settings import Settings
 
 DEFAULT_GRID_DIR = Path(__file__).resolve().parents[1] / "reference_prices"
 GRID_DIR_ENV = "QUOTE_REVIEW_GRID_DIR"
@@ -37,31 +38,6 @@ DEPARTEMENTS = METROPOLITAN + OVERSEAS
 # Supply control: a quoted supply is fine when the overcharge is under 30 % or under 100 €.
 SUPPLY_GAP_RATIO = Decimal("0.30")
 SUPPLY_GAP_AMOUNT = Decimal("100")
-
-
-# Every département a postcode can name: 01-95 (Corsica's 20 split into 2A and 2B) and overseas 971-976.
-KNOWN_DEPARTEMENTS = frozenset(
-    [f"{n:02d}" for n in range(1, 96) if n != 20] + ["2A", "2B"] + [str(n) for n in range(971, 977)]
-)
-
-
-def is_known_postcode(postcode: str | None) -> bool:
-    """Five ASCII digits naming a known département (00000 and 99999 do not)."""
-    return departement_of(postcode) in KNOWN_DEPARTEMENTS
-
-
-def departement_of(postcode: str | None) -> str | None:
-    """Département code of a French postcode: 2 digits, 2A/2B for Corsica, 3 digits overseas."""
-    if not postcode:
-        return None
-    code = re.sub(r"\s", "", str(postcode))
-    if not re.fullmatch(r"[0-9]{5}", code):
-        return None
-    if code.startswith("97"):
-        return code[:3]
-    if code.startswith("20"):
-        return "2A" if int(code) < 20200 else "2B"
-    return code[:2]
 
 
 def _split_keywords(value: object) -> tuple[str, ...]:
@@ -421,7 +397,7 @@ def _unique(rows: list[tuple[int, _Row]], key, path: Path, column: str) -> dict:
 
 def load_grid(path: str | Path | None = None) -> Grid:
     """Load and validate a grid directory (default: $QUOTE_REVIEW_GRID_DIR or the repo's reference_prices/)."""
-    directory = Path(path or os.environ.get(GRID_DIR_ENV) or DEFAULT_GRID_DIR)
+    directory = Path(path or Settings.load().grid_dir or DEFAULT_GRID_DIR)
     manifest = _load_manifest(directory)
     files = {name: directory / file for name, file in manifest.files.items()}
 

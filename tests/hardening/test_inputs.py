@@ -10,10 +10,10 @@ import pytest
 
 from cli.inputs import batch_dossiers, dossier_from_values, parse_amount, read_dossiers_csv
 from cli.main import batch_files
-from pipeline import ingest as ingest_module
-from pipeline.errors import InvalidDossierError, TooLargeError, UnsupportedTypeError
-from pipeline.ingest import ingest, sniff_media_type
-from pipeline.models import MediaType
+from ingestion import ingest as ingest_module
+from core.errors import InvalidDossierError, TooLargeError, UnsupportedTypeError
+from ingestion.ingest import ingest, sniff_media_type
+from core.models import MediaType
 from tests.hardening.pdfs import text_pdf
 
 GOOD = dict(ref="SIN-2025-000001", claim_date="2025-03-01", postcode="69003", guarantee="degats_des_eaux",

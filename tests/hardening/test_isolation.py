@@ -7,8 +7,8 @@ import pytest
 
 from extractors import extract_document, read_pages
 from extractors.isolation import ReadLimits, reader_pool, set_limits
-from pipeline.errors import CorruptFileError, ReadTimeoutError, TooLargeError
-from pipeline.models import MediaType
+from core.errors import CorruptFileError, ReadTimeoutError, TooLargeError
+from core.models import MediaType
 from tests.hardening.pdfs import reference_loop_pdf, text_pdf
 
 REPO_EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples")

@@ -8,7 +8,7 @@ from PIL import Image
 
 from extractors.images import open_image
 from extractors.ocr import TESSERACT_MAX_SIDE, detect_quarter_turns, ocr_pages, within_tesseract_limits
-from pipeline.models import MediaType
+from core.models import MediaType
 from tests.extractors.test_image_prep import draw_quote_page
 
 
