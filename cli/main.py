@@ -4,7 +4,9 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import typer
@@ -36,6 +38,19 @@ app.add_typer(grid_app, name="grid")
 _WIDTH = shutil.get_terminal_size((140, 40)).columns
 out = Console(width=_WIDTH)
 err = Console(stderr=True, width=_WIDTH)
+
+
+def _stop_on_sigterm(signum, frame) -> None:
+    # As Ctrl-C: unwinds the command, so the temporary Prefect server, the page readers and their
+    # Tesseract processes are stopped by the same clean-up as a normal exit (atexit, finally).
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@app.callback()
+def _every_command() -> None:
+    """Review building-repair quotes sent after a home-insurance claim."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
 
 
 def fail(error: QuoteReviewError) -> None:
@@ -107,6 +122,9 @@ def _prepare_prefect() -> str:
     if mode == "ephemeral":
         err.print("[dim]no local Prefect server: starting a temporary one (about 20 s); "
                   "`quote-review server start` keeps one running[/dim]")
+        from flows.runtime import start_temporary_server
+
+        start_temporary_server()
     return mode
 
 

@@ -16,7 +16,6 @@ imports cost about a second); one that was killed or failed is replaced at the n
 from __future__ import annotations
 
 import atexit
-import ctypes
 import os
 import resource
 import signal
@@ -37,7 +36,6 @@ from core.errors import (
 )
 from core.models import MediaType, PageText
 
-_PR_SET_PDEATHSIG = 1
 _WATCH_INTERVAL = 0.05  # seconds between two looks at the worker's resident size
 
 
@@ -58,12 +56,16 @@ class ReadLimits:
 # --- the worker side ---------------------------------------------------------------------------
 
 def _die_with_parent(parent: int) -> None:
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except OSError:
-        pass
-    if os.getppid() != parent:  # the parent was gone before the request took effect
-        os._exit(1)
+    """End this worker and its Tesseract processes when the process that started it is gone (even
+    killed with SIGKILL), checked every second by a daemon thread. (``PR_SET_PDEATHSIG`` would fire
+    when the parent's *thread* that started the worker ends, which a Prefect task thread does.)"""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os.killpg(0, signal.SIGKILL)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _worker_main(requests: Connection, replies: Connection, memory_mb: int) -> None:
