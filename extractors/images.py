@@ -17,6 +17,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.errors import CorruptFileError, EncryptedPdfError, TooLargeError, UnsupportedTypeError
 from core.models import MediaType
+from ingestion.ingest import has_encryption_dictionary
 
 MAX_PIXELS = 40_000_000
 RENDER_DPI = 300
@@ -124,7 +125,7 @@ def _open_pdf(path: Path) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
-        if "password" in str(exc).lower():
+        if "password" in str(exc).lower() and has_encryption_dictionary(path):
             raise EncryptedPdfError("PDF is password-protected", path=str(path)) from exc
         raise CorruptFileError(f"PDF cannot be opened: {exc}", path=str(path)) from exc
 

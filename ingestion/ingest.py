@@ -79,12 +79,19 @@ def _looks_like_text(head: bytes) -> bool:
         return not any(byte < 9 or 13 < byte < 32 for byte in head)
 
 
+def has_encryption_dictionary(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return b"/Encrypt" in handle.read(MAX_BYTES)
+
+
 def count_pdf_pages(path: Path) -> int:
     """Open the PDF once to refuse encrypted, corrupt and over-long files early."""
     try:
         pdf = pypdfium2.PdfDocument(str(path))
     except pypdfium2.PdfiumError as exc:
-        if "password" in str(exc).lower():
+        # PDFium's error code is process-wide and may still hold the previous document's
+        # "Incorrect password": only a file with an encryption dictionary is encrypted.
+        if "password" in str(exc).lower() and has_encryption_dictionary(path):
             raise EncryptedPdfError("the PDF is password-protected; ask for an unprotected copy", path=str(path)) from exc
         raise CorruptFileError(f"the PDF cannot be read ({exc})", path=str(path)) from exc
     try:
