@@ -28,14 +28,14 @@ QUOTE_LINES = [
 ]
 
 
-def quote_pdf(pages: int = 1, size=A4, encrypt: str | None = None, title: str = "DEVIS") -> bytes:
+def quote_pdf(pages: int = 1, size=A4, encrypt: str | None = None, title: str = "DEVIS", number: int = 14) -> bytes:
     """A small digital quote (text layer), read in a fraction of a second."""
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=size, encrypt=encrypt)
     width, height = size
     for page in range(pages):
         y = height - 80
-        for line in [title, *QUOTE_LINES]:
+        for line in [title, QUOTE_LINES[0].replace("014", f"{number:03d}"), *QUOTE_LINES[1:]]:
             pdf.drawString(50, y, line)
             y -= 18
         y -= 20
