@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+import quote_review
 from cli.dossier import dossier_app
 from cli.exit_codes import ExitCode
 from cli.inputs import batch_dossiers, dossier_from_values
@@ -64,14 +65,12 @@ def extract(
     out_dir: Path | None = typer.Option(None, "--out", help="Write one <doc_id>.json per document here."),
 ) -> None:
     """Read quotes into the JSON of schemas/quote.schema.json (no database, no Prefect)."""
-    from extractors import extract_document
-
     status = ExitCode.OK
     if out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)
     for path in paths:
         try:
-            extraction = extract_document(path)
+            extraction = quote_review.extract(path)
         except QuoteReviewError as error:
             error.path = str(path)
             err.print(f"[red]error[/red] {error.one_line()}", highlight=False, soft_wrap=True)
@@ -156,17 +155,13 @@ def review(
     try:
         record = dossier_from_values(dossier, claim_date, postcode, guarantee, deductible, phone, email)
         _prepare_prefect()
-        from flows.review import review_quote
-
-        outcome = _run_flow(lambda: review_quote(str(file), record, db, str(grid) if grid else None, str(home())))
+        verdict = _run_flow(lambda: quote_review.review(file, record, db=db, grid=grid, home=home(), prefect=True))
     except QuoteReviewError as error:
         fail(error)
-    if outcome.error:
-        fail(outcome.error)
     if output_format == "json":
-        sys.stdout.write(json.dumps(outcome.review.to_contract(), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps(verdict.to_contract(), ensure_ascii=False, indent=2) + "\n")
     else:
-        print_review(out, outcome.review, f"{file.name} — dossier {dossier}")
+        print_review(out, verdict, f"{file.name} — dossier {dossier}")
 
 
 SIDE_FILES = {".csv", ".json", ".md", ".txt"}
