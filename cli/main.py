@@ -15,10 +15,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 import quote_review
+from cli.audit import audit_app
 from cli.dossier import dossier_app
 from cli.exit_codes import ExitCode
 from cli.inputs import batch_dossiers, dossier_from_values
 from cli.grid import grid_app
+from cli.ren import ren_app
 from cli.render import print_review
 from core.errors import OrchestrationError, QuoteReviewError
 from core.models import Dossier, euros
@@ -34,6 +36,8 @@ server_app = typer.Typer(help="The long-lived local Prefect server that makes ev
 app.add_typer(server_app, name="server")
 app.add_typer(dossier_app, name="dossier")
 app.add_typer(grid_app, name="grid")
+app.add_typer(audit_app, name="audit")
+app.add_typer(ren_app, name="ren")
 
 # Not a terminal (a pipe, a log): 140 columns, so verdict tables stay readable.
 _WIDTH = shutil.get_terminal_size((140, 40)).columns

@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     BAD_INPUT = 2          # at least one document was refused (code printed on its line)
     INVALID_ARGUMENTS = 3  # dossier fields, settings or grid files are wrong
     ORCHESTRATION = 4      # the local Prefect API could not be reached or started
+    AUDIT_CHAIN = 5        # the audit trail was changed outside quote-review (``audit verify``)
     INTERNAL = 10
 
     @classmethod
@@ -86,6 +87,13 @@ class StateError(QuoteReviewError):
 
     code = "E_STATE"
     exit_code = ExitCode.INVALID_ARGUMENTS
+
+
+class AuditChainError(QuoteReviewError):
+    """The audit hash chain does not hold: an entry was changed, inserted or deleted."""
+
+    code = "E_AUDIT_CHAIN"
+    exit_code = ExitCode.AUDIT_CHAIN
 
 
 class OrchestrationError(QuoteReviewError):

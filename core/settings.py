@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     # Payment approval chain: up to auto_max no human; up to team_lead_max a team lead; above, a manager.
     approval_auto_max: Decimal = Decimal("1000")
     approval_team_lead_max: Decimal = Decimal("3000")
+    # A REN offer without an answer after this many days expires: treated as refused (``ren expire``).
+    ren_offer_expiry_days: int = Field(default=15, ge=1)
     # Page reading runs in worker processes (extractors/isolation.py): a document that takes longer
     # than this, or makes its worker hold more than this much memory, is stopped (E_TIMEOUT,
     # E_TOO_LARGE). A 30-page scan takes about 70 s on a quiet machine.

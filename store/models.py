@@ -135,6 +135,7 @@ class ReviewRow(Base):
 
 class AuditRow(Base):
     __tablename__ = "audit"
+    __table_args__ = (UniqueConstraint("chain_seq", name="uq_audit_chain_seq"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     dossier_ref: Mapped[str] = mapped_column(String(64), index=True)
@@ -144,6 +145,20 @@ class AuditRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     before: Mapped[dict | None] = mapped_column(JsonType)
     after: Mapped[dict | None] = mapped_column(JsonType)
+    # The hash chain (store/audit_chain.py): place, previous entry's hash, this entry's hash.
+    chain_seq: Mapped[int] = mapped_column(BigInteger)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainHeadRow(Base):
+    """One row: the last place and hash of the audit chain; locked to append to it."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[str] = mapped_column(String(64))
 
 
 class OutboxRow(Base):
@@ -188,3 +203,27 @@ class DelegationRow(Base):
     starts_on: Mapped[dt.date] = mapped_column(Date)
     ends_on: Mapped[dt.date] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class RenOfferRow(Base):
+    """A repair-in-kind offer and its answer (``ren/lifecycle.py``): one row per ``ren_offer.requested`` event."""
+
+    __tablename__ = "ren_offers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("outbox.id"), unique=True)
+    dossier_ref: Mapped[str] = mapped_column(ForeignKey("dossiers.ref"), index=True)
+    document_version: Mapped[int] = mapped_column(Integer)
+    cycle: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), index=True)  # offered | accepted | refused | expired | withdrawn
+    offered_by: Mapped[str] = mapped_column(String(16))  # robot | reviewer (the audit trail names the reviewer)
+    offered_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    revised_ttc_cents: Mapped[int] = mapped_column(BigInteger)
+    saving_ttc_cents: Mapped[int] = mapped_column(BigInteger)
+    lines: Mapped[list] = mapped_column(JsonType)  # the revised lines as offered
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    answered_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    answer_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The key the network's system sent with its answer: the same key never answers twice.
+    idempotency_key: Mapped[str | None] = mapped_column(String(128), nullable=True, unique=True)
+    result_event_id: Mapped[str | None] = mapped_column(String(36), nullable=True)  # mission or payment event

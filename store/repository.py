@@ -36,6 +36,8 @@ from core.models import (
 from core.review import Review
 from core.settings import Settings
 from handoff.events import APPROVAL_RANK, PAYMENT_REQUESTED, REN_OFFER_REQUESTED, Event
+from store.audit_chain import append_entry
+from store.ren_offers import sync_offers
 from store.models import (
     ApproverRow,
     AuditRow,
@@ -442,6 +444,7 @@ class Store:
             after = (_review_summary(row) or {}) | ({"details": change.details} if change.details else {})
             _audit(session, dossier_ref, change.actor, change.action, reason=change.reason,
                    before=_review_summary(current), after=after)
+            sync_offers(session, dossier_ref, change.events, change.document_version, change.cycle, _now())
             return _stored_review(row)
 
     def latest_review(self, dossier_ref: str) -> StoredReview | None:
@@ -633,8 +636,8 @@ def _dossier_row(session: Session, ref: str) -> DossierRow:
 
 def _audit(session: Session, dossier_ref: str, actor: str, action: str, *, reason: str | None = None,
            before: dict | None = None, after: dict | None = None) -> None:
-    session.add(AuditRow(dossier_ref=dossier_ref, at=_now(), actor=actor, action=action, reason=reason,
-                         before=before, after=after))
+    append_entry(session, dossier_ref=dossier_ref, at=_now(), actor=actor, action=action, reason=reason,
+                 before=before, after=after)
 
 
 def _review_summary(row: ReviewRow | None) -> dict | None:

@@ -143,7 +143,8 @@ def test_record_review_writes_decision_events_and_audit_once(store):
     again = DossierService(store).record_review("D-1", make_review(), 1)  # a re-run of the same flow
     assert again.id == first.id
     assert len(store.events("D-1")) == 1
-    assert [entry.action for entry in store.history("D-1")] == ["create", "add_document", "decide"]
+    # the REN offer the decision makes is a transition of its own (ren/lifecycle.py)
+    assert [entry.action for entry in store.history("D-1")] == ["create", "add_document", "decide", "ren_offered"]
     latest = store.latest_review("D-1")
     assert latest.review.to_contract() == first.review.to_contract()
 
@@ -177,8 +178,9 @@ def test_reviewer_actions_are_audited_and_closed_dossiers_are_locked(store):
     reclosed = DossierService(store).close_dossier("D-1", MOTIVE_REN, by="bob")
     assert reclosed.review.indemnity == 0 and reclosed.cycle == 1
     history = store.history("D-1")
-    assert [e.action for e in history] == ["create", "add_document", "decide", "override", "close", "reopen", "close"]
-    override = history[3]
+    assert [e.action for e in history] == ["create", "add_document", "decide", "ren_offered", "override",
+                                           "ren_withdrawn", "close", "reopen", "close"]
+    override = history[4]
     assert override.actor == "alice" and override.reason == "métré vérifié"
     assert override.before["status"] == "ren_proposed" and override.after["status"] == "to_review"
     assert override.after["details"]["amount"] == "800"
@@ -227,4 +229,4 @@ def test_a_reviewer_ren_offer_after_the_robots_is_a_new_event(store):
     offers = [e for e in store.events("D-1") if e.type == "ren_offer.requested"]
     assert len(offers) == 2 and offers[0].id != offers[1].id
     assert [o.payload["offer"]["work_ttc"] for o in offers] == [800.0, 990.0]
-    assert [e.action for e in store.history("D-1")][-1] == "propose_ren"
+    assert [e.action for e in store.history("D-1")][-2:] == ["propose_ren", "ren_offered"]
