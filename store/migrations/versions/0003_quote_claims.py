@@ -3,8 +3,8 @@
 Existing reviewed quotes are claimed in the order they were uploaded (the first upload owns a key),
 as the duplicate check already saw them.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-12-02
 """
 import datetime as dt
@@ -14,8 +14,8 @@ from alembic import op
 
 from store.models import UtcDateTime
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
