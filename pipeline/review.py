@@ -19,7 +19,7 @@ from core.errors import QuoteReviewError
 from core.models import Document, Dossier, Extraction, PageText
 from core.review import Review
 from core.settings import Settings
-from extractors import EXTRACTOR_VERSION, read_pages, read_quote_safely
+from extractors import extraction_version, pages_version, read_einvoice_xml, read_extraction_safely, read_pages
 from handoff import DeliveryReport, FolderSink, Sink, WebhookSink, deliver_pending
 from ingestion.ingest import ingest
 from pricing.grid import Grid, is_known_postcode, load_grid
@@ -138,20 +138,26 @@ def _ingest(services: ReviewServices, job: DocumentJob) -> None:
 
 
 def _read_pages(services: ReviewServices, job: DocumentJob) -> None:
-    """The page words, read once per file: later runs (re-pricing) take them from the store."""
+    """The page words and the e-invoice XML, read once per file by the page readers: later runs
+    (re-pricing, a new extractor) take them from the store."""
     assert job.upload is not None
     document = job.upload.document
-    pages = services.store.cached_pages(document.sha256, EXTRACTOR_VERSION)
+    pages = services.store.cached_pages(document.sha256, pages_version())
     if pages is None:
         pages = read_pages(document.original_path, document.media_type)
-        services.store.save_pages(document.sha256, EXTRACTOR_VERSION, pages)
+        xml = read_einvoice_xml(document.original_path, document.media_type)
+        services.store.save_pages(document.sha256, pages_version(), pages, xml)
     job.pages = pages
 
 
 def _extract(services: ReviewServices, job: DocumentJob) -> None:
+    """The extraction from the pages and the e-invoice XML stored by ``_read_pages``."""
     assert job.upload is not None and job.pages is not None
-    job.extraction = read_quote_safely(job.pages, job.upload.document.doc_id, job.upload.document.source_name)
-    services.store.save_extraction(job.upload.document.sha256, EXTRACTOR_VERSION, job.extraction)
+    sha256 = job.upload.document.sha256
+    xml = services.store.cached_einvoice_xml(sha256, pages_version())
+    job.extraction = read_extraction_safely(job.pages, job.upload.document.doc_id, xml,
+                                            job.upload.document.source_name)
+    services.store.save_extraction(sha256, extraction_version(), job.extraction)
 
 
 def _price(services: ReviewServices, job: DocumentJob) -> None:
@@ -160,7 +166,8 @@ def _price(services: ReviewServices, job: DocumentJob) -> None:
     if not job.dossier.postcode and extraction.site_postcode and not is_known_postcode(extraction.site_postcode):
         # A postcode read on the quote that names no département (a misreading): the national grid.
         extraction = replace(extraction, site_postcode=None)
-    job.priced = price_lines(extraction, services.grid, services.matcher, job.dossier.postcode)
+    billed = replace(extraction, lines=extraction.billed_lines())  # sub-invoice lines once, allowances as lines
+    job.priced = price_lines(billed, services.grid, services.matcher, job.dossier.postcode or extraction.site_postcode)
 
 
 def _decide(services: ReviewServices, job: DocumentJob) -> None:
@@ -183,7 +190,7 @@ def _stored_extraction(services: ReviewServices, job: DocumentJob) -> None:
     """The extraction of an already-read document, from the store: no page is read again."""
     assert job.upload is not None
     document = job.upload.document
-    job.extraction = services.store.cached_extraction(document.sha256, EXTRACTOR_VERSION)
+    job.extraction = services.store.cached_extraction(document.sha256, extraction_version())
     if job.extraction is None:
         _read_pages(services, job)
         _extract(services, job)

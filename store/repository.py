@@ -340,14 +340,23 @@ class Store:
             row = session.get(PageCacheRow, (sha256, extractor_version))
             return None if row is None else [_page_from_json(page) for page in row.pages]
 
-    def save_pages(self, sha256: str, extractor_version: str, pages: list[PageText]) -> None:
+    def cached_einvoice_xml(self, sha256: str, extractor_version: str) -> bytes | None:
+        """The e-invoice XML saved with the pages (None when the file carries none or was not read)."""
+        with self.transaction() as session:
+            row = session.get(PageCacheRow, (sha256, extractor_version))
+            return None if row is None or row.einvoice_xml is None else bytes(row.einvoice_xml)
+
+    def save_pages(self, sha256: str, extractor_version: str, pages: list[PageText],
+                   einvoice_xml: bytes | None = None) -> None:
         with self.transaction() as session:
             row = session.get(PageCacheRow, (sha256, extractor_version))
             data = [_page_json(page) for page in pages]
             if row is None:
-                session.add(PageCacheRow(sha256=sha256, extractor_version=extractor_version, pages=data, created_at=_now()))
+                session.add(PageCacheRow(sha256=sha256, extractor_version=extractor_version, pages=data,
+                                         einvoice_xml=einvoice_xml, created_at=_now()))
             else:
                 row.pages = data
+                row.einvoice_xml = einvoice_xml
 
     def save_extraction(self, sha256: str, extractor_version: str, extraction: Extraction) -> None:
         contract = extraction.to_contract()
