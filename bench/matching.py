@@ -43,9 +43,18 @@ SUFFIXES = [
 ]
 
 
+OUT_OF_GRID = {"", "-", "out_of_grid"}
+
+
 def load_rows(path: Path) -> list[dict]:
+    """Rows with ``description``, ``unit``, ``expected_item`` (empty: out of grid) and ``trade``."""
     with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        row["expected_item"] = "" if (row.get("expected_item") or "").strip() in OUT_OF_GRID else row["expected_item"].strip()
+        row["unit"] = (row.get("unit") or "").strip()
+        row["trade"] = (row.get("trade") or "").strip()
+    return rows
 
 
 def quality(matcher: Matcher, rows: list[dict]) -> dict:

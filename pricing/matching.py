@@ -35,6 +35,7 @@ from rapidfuzz import fuzz, process
 
 import numpy as np
 
+from core.settings import Settings
 from pricing.grid import Grid, GridItem, LexiconEntry
 from pricing.vectors import WordVectors, load_vectors
 
@@ -337,9 +338,7 @@ def _load_model(name: str):
 def default_cache_dir() -> Path:
     """Where the grid's lemmas are kept between runs: ``$QUOTE_REVIEW_CACHE_DIR``, else
     ``$XDG_CACHE_HOME/quote-review``, else ``~/.cache/quote-review``."""
-    if os.environ.get("QUOTE_REVIEW_CACHE_DIR"):
-        return Path(os.environ["QUOTE_REVIEW_CACHE_DIR"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "quote-review"
+    return Settings.load().lemma_cache_dir
 
 
 class Lemmatizer:

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.grid import grid_app
-from pipeline.errors import GridError
+from core.errors import GridError
 from pricing.grid import load_grid
 from pricing.matching import SIGNALS, Lemmatizer, Matcher
 from pricing.vectors import WordVectors, load_vectors, word_key
