@@ -61,6 +61,10 @@ _SCOPE_FACTOR = 0.45
 # next to "déshumidificateur", and out-of-grid lines were matched.)
 _SEMANTIC_WEIGHT = 0.1
 _SEMANTIC_BASELINE = 0.55
+# An unmatched line's trade, when neither its known words nor a trade it names settle it: the
+# trade whose items' mean meaning is nearest, if the cosine reaches this.
+_TRADE_MEANING_MIN = 0.6
+_TRADE_NEAR_MISS = 0.35
 
 # The matcher's signals, each of which can be switched off to measure what it is worth
 # (bench/matching.py --ablation).
@@ -501,6 +505,19 @@ class Matcher:
             rows = [r for r in rows if r is not None]
             if rows:
                 self._item_phrase_vectors[item_id] = np.stack(rows)
+        by_trade: dict[str, list[np.ndarray]] = defaultdict(list)
+        for item_id, phrases in self._item_phrase_vectors.items():
+            by_trade[self.grid.items[item_id].trade].append(phrases.mean(axis=0))
+        self._trades = sorted(by_trade)
+        centroids = np.stack([np.mean(by_trade[t], axis=0) for t in self._trades])
+        self._trade_centroids = centroids / np.linalg.norm(centroids, axis=1, keepdims=True)
+
+    def _trade_by_meaning(self, meaning_vector: np.ndarray | None) -> str | None:
+        if meaning_vector is None:
+            return None
+        similarities = self._trade_centroids @ meaning_vector
+        best = int(np.argmax(similarities))
+        return self._trades[best] if similarities[best] >= _TRADE_MEANING_MIN else None
 
     def _mean_vector(self, weights: dict[str, float]) -> np.ndarray | None:
         total = np.zeros(self._vectors.dimension, dtype=np.float32)
@@ -749,7 +766,11 @@ class Matcher:
         if score >= self.threshold:
             item = self.grid.items[best_id]
             return Match(item, score, item.trade, alternatives)
-        return Match(None, score, self._trade_guess(query), alternatives)
+        trade = self._trade_guess(query) or cue
+        if trade is None and score >= _TRADE_NEAR_MISS:  # nearly matched: the item it nearly was
+            trade = self.grid.items[best_id].trade
+        trade = trade or self._trade_by_meaning(meaning_vector)
+        return Match(None, score, trade, alternatives)
 
     def _mismatch(self, item_id: str, query: dict[str, float], head: str | None) -> float:
         """Penalty for an item that prices other work than the line: it does not know the line's

@@ -172,3 +172,15 @@ def test_two_threads_sharing_a_matcher_match_as_one(grid):
         thread.join()
     assert results[0] == alone
     assert list(reversed(results[1])) == alone
+
+
+def test_unmatched_line_gets_the_trade_its_meaning_is_nearest(grid):
+    line = ("Installation alarme anti-intrusion", "forfait")
+    with_vectors = Matcher(grid).match(*line)
+    without = Matcher(grid, signals=SIGNALS - {"vectors"}).match(*line)
+    assert with_vectors.item is None and with_vectors.trade == "electricite"
+    assert without.item is None and without.trade is None
+
+
+def test_discounts_still_have_no_trade(matcher):
+    assert matcher.match("Escompte 2 %").trade is None
