@@ -47,6 +47,7 @@ class WordVectors:
         self.version = version
         self.dimension = data.shape[1]
         self._cache: dict[str, int] = {}
+        self._joined: dict[str, np.ndarray | None] = {}
 
     def _row(self, word: str) -> int:
         row = self._cache.get(word)
@@ -62,8 +63,23 @@ class WordVectors:
         return self._row(word) >= 0
 
     def vector(self, word: str) -> np.ndarray | None:
+        """The word's vector; for a word the table lacks that is two words joined (the matcher
+        joins "chauffe-eau", "papier peint"), the mean of theirs."""
         row = self._row(word)
-        return None if row < 0 else self._data[row]
+        if row >= 0:
+            return self._data[row]
+        if word not in self._joined:
+            found = None
+            for cut in range(3, len(word) - 2):
+                left, right = self._row(word[:cut]), self._row(word[cut:])
+                if left >= 0 and right >= 0:
+                    joined = self._data[left] + self._data[right]
+                    found = joined / max(float(np.linalg.norm(joined)), 1e-6)
+                    break
+            if len(self._joined) < 50_000:
+                self._joined[word] = found
+            return found
+        return self._joined[word]
 
 
 def model_version(model: str = VECTORS_MODEL) -> str | None:

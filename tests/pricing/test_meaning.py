@@ -175,7 +175,7 @@ def test_two_threads_sharing_a_matcher_match_as_one(grid):
 
 
 def test_unmatched_line_gets_the_trade_its_meaning_is_nearest(grid):
-    line = ("Installation alarme anti-intrusion", "forfait")
+    line = ("Installation borne de recharge", "u")
     with_vectors = Matcher(grid).match(*line)
     without = Matcher(grid, signals=SIGNALS - {"vectors"}).match(*line)
     assert with_vectors.item is None and with_vectors.trade == "electricite"
@@ -184,3 +184,11 @@ def test_unmatched_line_gets_the_trade_its_meaning_is_nearest(grid):
 
 def test_discounts_still_have_no_trade(matcher):
     assert matcher.match("Escompte 2 %").trade is None
+
+
+def test_a_joined_word_has_the_mean_vector_of_its_parts():
+    data = np.array([[1, 0, 0], [0, 1, 0]], dtype=np.float32)
+    keys = np.array([word_key(w) for w in ("chauffe", "eau")], dtype=np.uint64)
+    table = WordVectors(keys, np.array([0, 1], dtype=np.int32), data, "test")
+    assert np.allclose(table.vector("chauffeeau"), np.array([1, 1, 0]) / np.sqrt(2))
+    assert table.vector("chauffexyz") is None
