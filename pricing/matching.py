@@ -282,9 +282,9 @@ class Lexicon:
         return None
 
 
-def normalise(text: str, lexicon: Lexicon | None = None) -> str:
+def normalise(text: str, lexicon: Lexicon | None = None, plain: str | None = None) -> str:
     """The designation as lower-case ASCII with abbreviations expanded (no lemmatisation)."""
-    text = _plain(text)
+    text = plain if plain is not None else _plain(text)
     if lexicon is not None:
         text = lexicon.rewrite(text)
     for pattern, replacement in _REWRITES:
@@ -505,6 +505,14 @@ class Matcher:
             rows = [r for r in rows if r is not None]
             if rows:
                 self._item_phrase_vectors[item_id] = np.stack(rows)
+        if not self._item_phrase_vectors:  # the table knows none of the grid's words
+            self._vectors = None
+            return
+        # All phrasings in one matrix, so that a line's meaning meets them in one product.
+        self._semantic_items = list(self._item_phrase_vectors)
+        self._semantic_index = {item_id: k for k, item_id in enumerate(self._semantic_items)}
+        self._semantic_matrix = np.concatenate([self._item_phrase_vectors[i] for i in self._semantic_items])
+        self._semantic_offsets = np.cumsum([0] + [len(self._item_phrase_vectors[i]) for i in self._semantic_items[:-1]])
         by_trade: dict[str, list[np.ndarray]] = defaultdict(list)
         for item_id, phrases in self._item_phrase_vectors.items():
             by_trade[self.grid.items[item_id].trade].append(phrases.mean(axis=0))
@@ -558,7 +566,7 @@ class Matcher:
         """The words of the line's head and of its scope clauses, and its lexicon trade."""
         plain = _plain(text)
         trade = self._lexicon.first_trade(plain) if self._lexicon is not None else None
-        text = normalise(text, self._lexicon)
+        text = normalise(text, self._lexicon, plain)
         if keep_tail:
             return [t for t in _TOKEN.findall(text) if t not in _STOPWORDS], [], trade
         if "scope" not in self.signals:  # the former rule: drop a trailing clause
@@ -704,14 +712,16 @@ class Matcher:
             score += self._unit_bonus[unit]
         return max(0.0, min(1.0, score))
 
-    def _semantic(self, item_id: str, meaning_vector: np.ndarray | None) -> float:
-        """Bonus (or malus) for how close the line's meaning is to the item's nearest phrasing."""
+    def _semantic(self, item_ids: list[str], meaning_vector: np.ndarray | None) -> dict[str, float]:
+        """Bonus (or malus) for how close the line's meaning is to each item's nearest phrasing."""
         if meaning_vector is None:
-            return 0.0
-        phrases = self._item_phrase_vectors.get(item_id)
-        if phrases is None:
-            return 0.0
-        return _SEMANTIC_WEIGHT * (float(np.max(phrases @ meaning_vector)) - _SEMANTIC_BASELINE)
+            return dict.fromkeys(item_ids, 0.0)
+        nearest = np.maximum.reduceat(self._semantic_matrix @ meaning_vector, self._semantic_offsets)
+        index = self._semantic_index
+        return {
+            i: _SEMANTIC_WEIGHT * (float(nearest[index[i]]) - _SEMANTIC_BASELINE) if i in index else 0.0
+            for i in item_ids
+        }
 
     def _trade_guess(self, query: dict[str, float]) -> str | None:
         """Trade of an unmatched line from its words' trades, when they clearly agree."""
@@ -746,7 +756,7 @@ class Matcher:
             for item_id in self._postings.get(token, ()):
                 known[item_id] += weight
         shortlist = sorted(known, key=known.__getitem__, reverse=True)[:_SHORTLIST]
-        semantic = {i: self._semantic(i, meaning_vector) for i in shortlist}
+        semantic = self._semantic(shortlist, meaning_vector)
         ranked = sorted(
             (
                 (
