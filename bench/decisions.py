@@ -168,7 +168,7 @@ class ErringMatcher:
                 out.append(match)
             elif draw < self._matched:
                 others = [i for i in self._by_unit[match.item.unit] if i.id != match.item.id]
-                wrong = self._rng.choice(others)
+                wrong = self._rng.choice(others or [i for i in self.grid.items.values() if i.id != match.item.id])
                 out.append(Match(wrong, match.score, wrong.trade, match.alternatives))
             else:
                 out.append(Match(None, match.score, match.trade, match.alternatives))

@@ -50,7 +50,9 @@ def load_rows(path: Path) -> list[dict]:
     """Rows with ``description``, ``unit``, ``expected_item`` (empty: out of grid) and ``trade``."""
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    for row in rows:
+    for row in rows:  # the independent set names its columns designation / grid_item
+        row.setdefault("description", row.get("designation", ""))
+        row.setdefault("expected_item", row.get("grid_item", ""))
         row["expected_item"] = "" if (row.get("expected_item") or "").strip() in OUT_OF_GRID else row["expected_item"].strip()
         row["unit"] = (row.get("unit") or "").strip()
         row["trade"] = (row.get("trade") or "").strip()
