@@ -19,7 +19,7 @@ from importlib import metadata
 from pathlib import Path
 
 EXTRACTORS_DIR = Path(__file__).resolve().parent
-PAGE_MODULES = ("pdf_text", "images", "image_prep", "ocr", "attachments")
+PAGE_MODULES = ("pdf_text", "images", "image_prep", "ocr", "attachments", "isolation")
 EXTRACTION_MODULES = ("table", "fields", "quote", "numbers", "layout", "einvoice")
 PAGE_LIBRARIES = ("pdfplumber", "pdfminer.six", "pypdfium2", "opencv-python-headless", "pillow")
 EXTRACTION_LIBRARIES = ("lxml",)

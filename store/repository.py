@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.enums import TERMINAL_STATUSES, DecidedBy
+from core.departements import is_known_postcode
 from core.errors import InvalidDossierError, StateError
 from core.models import (
     GUARANTEES,
@@ -84,35 +85,46 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def validate_dossier(dossier: Dossier, today: dt.date | None = None) -> Dossier:  # noqa: C901 (hardening rewrites it)
+# The largest deductible a home-insurance contract carries, with room to spare: above, a typo.
+MAX_DEDUCTIBLE = Decimal("100000")
+# A reference names folders and files downstream: letters and digits first, then also '.', '_', '-'.
+_SAFE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def validate_dossier(dossier: Dossier, today: dt.date | None = None) -> Dossier:  # noqa: C901 (one check a field)
     """The dossier with its fields normalised, or ``InvalidDossierError`` naming what is wrong."""
     today = today or dt.date.today()
     problems = []
     ref = (dossier.ref or "").strip()
     if not ref:
         problems.append("the dossier reference is mandatory")
-    elif len(ref) > 64 or not re.fullmatch(r"[\w./-]+", ref):
-        problems.append(f"dossier reference {ref!r}: use up to 64 letters, digits, '.', '/', '_' or '-'")
+    elif not _SAFE_REF.fullmatch(ref) or ".." in ref:
+        problems.append(f"dossier reference {ref!r}: up to 64 ASCII letters, digits, '.', '_' or '-', "
+                        "starting with a letter or digit")
     if not isinstance(dossier.claim_date, dt.date):
         problems.append("the claim date is mandatory (YYYY-MM-DD)")
     elif dossier.claim_date > today:
         problems.append(f"the claim date {dossier.claim_date.isoformat()} is in the future")
+    elif dossier.claim_date.year < 1990:
+        problems.append(f"the claim date {dossier.claim_date.isoformat()} is too old")
     deductible = dossier.deductible
     if deductible is None or not isinstance(deductible, Decimal) or not deductible.is_finite():
         problems.append("the deductible is mandatory (euros, e.g. 150 or 150.00)")
     elif deductible < 0:
         problems.append(f"the deductible cannot be negative ({deductible})")
+    elif deductible > MAX_DEDUCTIBLE:
+        problems.append(f"the deductible {deductible} is above {MAX_DEDUCTIBLE} €")
     if dossier.guarantee not in GUARANTEES:
         problems.append(f"guarantee {dossier.guarantee!r} is not one of: {', '.join(GUARANTEES)}")
     phone = re.sub(r"[\s.\-]", "", dossier.phone or "")
-    if not re.fullmatch(r"\+?\d{9,15}", phone):
+    if not re.fullmatch(r"\+?[0-9]{9,15}", phone):
         problems.append(f"phone {dossier.phone!r}: 9 to 15 digits; use 000000000 when unknown")
     email = (dossier.email or "").strip()
     if email != "inconnu" and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         problems.append(f"email {dossier.email!r} is not an address; use 'inconnu' when unknown")
     postcode = (dossier.postcode or "").strip() or None
-    if postcode is not None and not re.fullmatch(r"\d{5}", postcode):
-        problems.append(f"postcode {dossier.postcode!r}: 5 digits")
+    if postcode is not None and not is_known_postcode(postcode):
+        problems.append(f"postcode {dossier.postcode!r}: 5 digits naming a French département")
     if problems:
         raise InvalidDossierError("; ".join(problems))
     return Dossier(ref, dossier.claim_date, cents(deductible), dossier.guarantee, phone, email, postcode)
