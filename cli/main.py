@@ -183,7 +183,7 @@ def batch_files(folder: Path) -> list[Path]:
 
 
 @app.command()
-def batch(
+def batch(  # noqa: C901 (merged from the hardening branch; to split into steps)
     folder: Path = typer.Argument(..., exists=True, file_okay=False, help="Folder of quotes."),
     dossiers: Path = typer.Option(None, "--dossiers", help="CSV: file,dossier_ref,claim_date,postcode,guarantee,deductible,phone,email."),
     out_dir: Path = typer.Option(None, "--out", help="Write one review JSON per document here, and summary.csv."),

@@ -36,7 +36,7 @@ from core.models import (
 )
 from core.review import Review
 from core.settings import Settings
-from handoff.events import APPROVAL_RANK, PAYMENT_REQUESTED, REN_OFFER_REQUESTED, Event
+from handoff.events import PAYMENT_REQUESTED, REN_OFFER_REQUESTED, Event
 from store.models import (
     ApproverRow,
     AuditRow,
@@ -208,6 +208,15 @@ class ReviewChange:
     details: dict | None = None
     claims: tuple[str, ...] = ()  # the quote's keys this review takes (``quote_keys``), first come first served
     cancelled_payments: tuple[str, ...] = ()  # pending payment events never to be released
+
+
+@dataclass(frozen=True)
+class ApprovalPowers:
+    """What a user may approve on a day: their own level, and the approvers who delegated to them."""
+
+    user: str
+    own_level: str | None
+    delegations: tuple[tuple[str, str], ...]  # (delegator, their level), oldest delegation first
 
 
 class QuoteClaimed(Exception):
@@ -533,25 +542,19 @@ class Store:
             _audit(session, "-", by, "delegate", after={"delegator": delegator, "delegate": delegate,
                                                         "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()})
 
-    def approve_payment(self, dossier_ref: str, *, by: str, today: dt.date | None = None) -> Event:
-        """Release a pending payment.requested event when ``by`` (or whom ``by`` stands in for) may approve it."""
-        today = today or dt.date.today()
+    def release_payment(self, dossier_ref: str, by: str, today: dt.date,
+                        approve: Callable[[Event, ApprovalPowers], dict]) -> Event:
+        """Release the dossier's oldest payment waiting for approval, with the approval ``approve`` (the
+        workflow's rule) gives from the payment and what ``by`` may approve on ``today``; one transaction."""
         with self.transaction(write=True) as session:
             row = next(iter(_pending_payment_rows(session, dossier_ref)), None)
             if row is None:
                 raise StateError(f"dossier {dossier_ref} has no payment waiting for approval")
-            approval = row.payload["payment"]["approval"]
-            needed = APPROVAL_RANK[approval["level"]]
-            on_behalf_of = _authority(session, by, needed, today)
-            payload = dict(row.payload)
-            payload["payment"] = dict(payload["payment"], approval=dict(
-                approval, status="approved", approved_by=by, on_behalf_of=on_behalf_of,
-                approved_at=_now().isoformat(timespec="seconds"),
-            ))
-            before = approval
-            row.payload = payload
+            before = row.payload["payment"]["approval"]
+            approval = approve(_event(row), _approval_powers(session, by, today))
+            row.payload = dict(row.payload, payment=dict(row.payload["payment"], approval=approval))
             row.releasable = True
-            _audit(session, dossier_ref, by, "approve_payment", before=before, after=payload["payment"]["approval"])
+            _audit(session, dossier_ref, by, "approve_payment", before=before, after=approval)
             return _event(row)
 
     # --- outbox -------------------------------------------------------------------------------
@@ -605,22 +608,15 @@ class Store:
             return [AuditEntry(r.at, r.actor, r.action, r.reason, r.before, r.after) for r in rows]
 
 
-def _authority(session: Session, user: str, needed: int, today: dt.date) -> str | None:
-    """None when ``user`` may approve in their own right, else the approver they stand in for."""
+def _approval_powers(session: Session, user: str, today: dt.date) -> ApprovalPowers:
     own = session.get(ApproverRow, user)
-    if own is not None and APPROVAL_RANK[own.level] >= needed:
-        return None
     delegations = session.execute(
         select(DelegationRow.delegator, ApproverRow.level)
         .join(ApproverRow, ApproverRow.user == DelegationRow.delegator)
         .where(DelegationRow.delegate == user, DelegationRow.starts_on <= today, DelegationRow.ends_on >= today)
         .order_by(DelegationRow.id)
     ).all()
-    for delegator, level in delegations:
-        if APPROVAL_RANK[level] >= needed:
-            return delegator
-    level_name = next(name for name, rank in APPROVAL_RANK.items() if rank == needed)
-    raise StateError(f"{user} may not approve this payment: it needs a {level_name} or a current delegation from one")
+    return ApprovalPowers(user, None if own is None else own.level, tuple((d, level) for d, level in delegations))
 
 
 def _insert_review(session: Session, dossier_ref: str, review: Review, document_version: int, cycle: int,

@@ -19,8 +19,33 @@ from core.models import Document, Dossier, Extraction
 from core.review import Review
 from core.settings import Settings
 from decisions import GridLike, PricedLineLike
-from handoff.events import MONEY_EVENT_TYPES, Event, build_events, payment_cancelled
-from store.repository import DossierState, QuoteClaimed, ReviewChange, Store, StoredReview, quote_keys
+from handoff.events import APPROVAL_RANK, MONEY_EVENT_TYPES, Event, build_events, payment_cancelled
+from store.repository import (
+    ApprovalPowers,
+    DossierState,
+    QuoteClaimed,
+    ReviewChange,
+    Store,
+    StoredReview,
+    quote_keys,
+)
+
+
+def _approval(payment: Event, powers: ApprovalPowers) -> dict:
+    """The payment's approval by ``powers.user``: in their own right, else for an approver who delegated
+    to them today; ``StateError`` when neither reaches the payment's level."""
+    approval = payment.payload["payment"]["approval"]
+    needed = APPROVAL_RANK[approval["level"]]
+    if powers.own_level is not None and APPROVAL_RANK[powers.own_level] >= needed:
+        on_behalf_of = None
+    else:
+        on_behalf_of = next((delegator for delegator, level in powers.delegations if APPROVAL_RANK[level] >= needed),
+                            None)
+        if on_behalf_of is None:
+            raise StateError(f"{powers.user} may not approve this payment: it needs a {approval['level']} "
+                             "or a current delegation from one")
+    return dict(approval, status="approved", approved_by=powers.user, on_behalf_of=on_behalf_of,
+                approved_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
 
 
 def _sent_money(review: Review) -> bool:
@@ -136,7 +161,7 @@ class DossierService:
 
     def approve_payment(self, dossier_ref: str, *, by: str, today: dt.date | None = None) -> Event:
         """Release a pending payment.requested event when ``by`` (or whom ``by`` stands in for) may approve it."""
-        return self.store.approve_payment(dossier_ref, by=by, today=today)
+        return self.store.release_payment(dossier_ref, by, today or dt.date.today(), _approval)
 
     def _reviewer_action(self, dossier_ref: str, by: str, action: str, reason: str | None,
                          change: Callable[[Review], Review], details: dict | None = None,
