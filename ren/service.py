@@ -11,6 +11,7 @@ amount less the deductible, and ``payment.requested`` follows (with its approval
 """
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from dataclasses import replace
 
@@ -65,7 +66,7 @@ class RenOffers:
             raise StateError(f"an idempotency key has 1 to {MAX_KEY_LENGTH} characters")
         return self._record(dossier_ref, answer, by, reason, idempotency_key, now or _now())
 
-    def expire(self, now: dt.datetime | None = None) -> list[RenAnswerResult]:
+    def expire(self, now: dt.datetime | None = None) -> builtins.list[RenAnswerResult]:
         """Every offer unanswered for more than ``ren_offer_expiry_days``: expired (as refused, its own reason)."""
         now = now or _now()
         days = self.settings.ren_offer_expiry_days

@@ -19,9 +19,9 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from store.models import AuditChainHeadRow, AuditRow
@@ -57,7 +57,7 @@ def _json_value(value: dict | None) -> dict | None:
 def append_entry(session: Session, *, dossier_ref: str, at: dt.datetime, actor: str, action: str,
                  reason: str | None = None, before: dict | None = None, after: dict | None = None) -> AuditRow:
     """Add one audit row at the end of the chain, in the caller's transaction."""
-    head = AuditChainHeadRow.__table__
+    head = cast(Table, AuditChainHeadRow.__table__)
     seq, prev_hash = session.execute(
         update(head).where(head.c.id == HEAD_ROW_ID).values(last_seq=head.c.last_seq + 1)
         .returning(head.c.last_seq, head.c.last_hash)
@@ -110,35 +110,9 @@ def verify_chain(session: Session) -> ChainReport:
     seen: dict[str, tuple[int, int]] = {GENESIS_HASH: (0, 0)}  # hash -> (place, audit id)
     for row in rows:
         count += 1
-        if row.chain_seq is None or row.entry_hash is None or row.chain_seq < expected_seq:
-            return report(ChainProblem("inserted", expected_seq - 1, row.id,
-                                       f"audit entry id {row.id} ({row.action} on {row.dossier_ref}) was inserted: "
-                                       f"it takes place {row.chain_seq} of the chain, which entry "
-                                       f"{expected_seq - 1} already holds"))
-        if row.chain_seq > expected_seq:
-            missing = (f"entry {expected_seq}" if row.chain_seq == expected_seq + 1
-                       else f"entries {expected_seq} to {row.chain_seq - 1}")
-            return report(ChainProblem("deleted", expected_seq, row.id,
-                                       f"audit {missing} deleted (just before audit id {row.id})"))
-        if row.prev_hash != prev_hash:
-            if row.prev_hash in seen and seen[row.prev_hash][0] < row.chain_seq - 1:
-                # It links to an older entry: those after that one were slipped in (and the rest renumbered).
-                first_seq = seen[row.prev_hash][0] + 1
-                first_id = next(ident for place, ident in seen.values() if place == first_seq)
-                return report(ChainProblem("inserted", first_seq, first_id,
-                                           f"audit entry {first_seq} (id {first_id}) was inserted: entry "
-                                           f"{row.chain_seq} (id {row.id}) was chained to entry {first_seq - 1}"))
-            previous_id = seen[prev_hash][1]
-            return report(ChainProblem("changed", row.chain_seq - 1, previous_id,
-                                       f"audit entry {row.chain_seq - 1} (id {previous_id}) was rewritten, or an "
-                                       f"entry after it deleted: entry {row.chain_seq} (id {row.id}) was chained "
-                                       "to another hash"))
-        computed = entry_hash(row.prev_hash, canonical_entry(row.chain_seq, row.dossier_ref, row.at, row.actor,
-                                                             row.action, row.reason, row.before, row.after))
-        if computed != row.entry_hash:
-            return report(ChainProblem("changed", row.chain_seq, row.id,
-                                       f"audit entry {row.chain_seq} (id {row.id}, {row.action} on "
-                                       f"{row.dossier_ref}) was changed: its content no longer gives its hash"))
+        problem = _row_problem(row, expected_seq, prev_hash, seen)
+        if problem is not None:
+            return report(problem)
         seen[row.entry_hash] = (row.chain_seq, row.id)
         prev_hash, expected_seq = row.entry_hash, expected_seq + 1
     last_seq = expected_seq - 1
@@ -154,3 +128,35 @@ def verify_chain(session: Session) -> ChainReport:
                                    f"audit entry {last_seq} does not give the hash the chain's head recorded: "
                                    "it was rewritten"))
     return report(None)
+
+
+def _row_problem(row: AuditRow, expected_seq: int, prev_hash: str,
+                 seen: dict[str, tuple[int, int]]) -> ChainProblem | None:
+    """What is wrong with ``row`` at ``expected_seq``, the chain before it being sound (``seen``: its hashes)."""
+    if row.chain_seq is None or row.entry_hash is None or row.chain_seq < expected_seq:
+        return ChainProblem("inserted", expected_seq - 1, row.id,
+                            f"audit entry id {row.id} ({row.action} on {row.dossier_ref}) was inserted: it takes "
+                            f"place {row.chain_seq} of the chain, which entry {expected_seq - 1} already holds")
+    if row.chain_seq > expected_seq:
+        missing = (f"entry {expected_seq}" if row.chain_seq == expected_seq + 1
+                   else f"entries {expected_seq} to {row.chain_seq - 1}")
+        return ChainProblem("deleted", expected_seq, row.id, f"audit {missing} deleted (just before audit id {row.id})")
+    if row.prev_hash != prev_hash:
+        if row.prev_hash in seen and seen[row.prev_hash][0] < row.chain_seq - 1:
+            # It links to an older entry: those after that one were slipped in (and the rest renumbered).
+            first_seq = seen[row.prev_hash][0] + 1
+            first_id = next(ident for place, ident in seen.values() if place == first_seq)
+            return ChainProblem("inserted", first_seq, first_id,
+                                f"audit entry {first_seq} (id {first_id}) was inserted: entry {row.chain_seq} "
+                                f"(id {row.id}) was chained to entry {first_seq - 1}")
+        previous_id = seen[prev_hash][1]
+        return ChainProblem("changed", row.chain_seq - 1, previous_id,
+                            f"audit entry {row.chain_seq - 1} (id {previous_id}) was rewritten, or an entry after it "
+                            f"deleted: entry {row.chain_seq} (id {row.id}) was chained to another hash")
+    computed = entry_hash(row.prev_hash, canonical_entry(row.chain_seq, row.dossier_ref, row.at, row.actor,
+                                                         row.action, row.reason, row.before, row.after))
+    if computed != row.entry_hash:
+        return ChainProblem("changed", row.chain_seq, row.id,
+                            f"audit entry {row.chain_seq} (id {row.id}, {row.action} on {row.dossier_ref}) was "
+                            "changed: its content no longer gives its hash")
+    return None

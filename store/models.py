@@ -227,3 +227,18 @@ class RenOfferRow(Base):
     # The key the network's system sent with its answer: the same key never answers twice.
     idempotency_key: Mapped[str | None] = mapped_column(String(128), nullable=True, unique=True)
     result_event_id: Mapped[str | None] = mapped_column(String(36), nullable=True)  # mission or payment event
+
+
+class QuoteClaimRow(Base):
+    """Who reviewed a quote first: one row per key of the quote (its bytes; its supplier, number and TTC).
+
+    The primary key is the database's guarantee that two workers recording the same quote at once
+    cannot both claim it: the second insert fails and that review becomes a duplicate.
+    """
+
+    __tablename__ = "quote_claims"
+
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    dossier_ref: Mapped[str] = mapped_column(ForeignKey("dossiers.ref"), index=True)
+    document_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

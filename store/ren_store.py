@@ -51,7 +51,7 @@ Plan = Callable[[RenOffer, DossierState, RenOffer | None], RenAnswerChange | Non
 def answer_offer(store: Store, dossier_ref: str, plan: Plan, idempotency_key: str | None,
                  now: dt.datetime) -> RenAnswerResult:
     """Lock the dossier's latest offer, let ``plan`` decide, write what it returns; ``None`` changes nothing."""
-    with store.transaction() as session:
+    with store.transaction(write=True) as session:
         dossier = _dossier_from_row(_dossier_row(session, dossier_ref))
         offer_row = session.scalars(
             select(RenOfferRow).where(RenOfferRow.dossier_ref == dossier_ref)

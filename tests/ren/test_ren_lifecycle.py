@@ -1,7 +1,6 @@
 """The REN offer's life: every move of the state machine, then each answer through the store on both backends."""
 import datetime as dt
 import itertools
-import json
 from decimal import Decimal
 from pathlib import Path
 
