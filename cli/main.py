@@ -41,9 +41,12 @@ out = Console(width=_WIDTH)
 err = Console(stderr=True, width=_WIDTH)
 
 
-def _stop_on_sigterm(signum, frame) -> None:
-    # As Ctrl-C: unwinds the command, so the temporary Prefect server, the page readers and their
-    # Tesseract processes are stopped by the same clean-up as a normal exit (atexit, finally).
+def _stop_on_signal(signum, frame) -> None:
+    # Ctrl-C and SIGTERM unwind the command, so the temporary Prefect server is stopped by the same
+    # clean-up as a normal exit (atexit, finally); the documents being read stop at once.
+    isolation = sys.modules.get("extractors.isolation")
+    if isolation is not None:
+        isolation.interrupt_reads()
     raise KeyboardInterrupt(f"signal {signum}")
 
 
@@ -51,7 +54,8 @@ def _stop_on_sigterm(signum, frame) -> None:
 def _every_command() -> None:
     """Review building-repair quotes sent after a home-insurance claim."""
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _stop_on_sigterm)
+        signal.signal(signal.SIGTERM, _stop_on_signal)
+        signal.signal(signal.SIGINT, _stop_on_signal)
 
 
 def fail(error: QuoteReviewError) -> None:
