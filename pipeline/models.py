@@ -166,6 +166,8 @@ class Extraction:
     lines: list[LineItem] = field(default_factory=list)
     totals: Totals = field(default_factory=Totals)
     warnings: list[str] = field(default_factory=list)
+    # Stable codes of what the reader could not do, for the decision (TABLE_NOT_FOUND).
+    flags: list[str] = field(default_factory=list)
     method: str = "text_layer"  # "text_layer" | "ocr" | "mixed"
     pages: int = 1
 
@@ -188,6 +190,7 @@ class Extraction:
                 "ttc": money_json(self.totals.ttc),
             },
             "warnings": list(self.warnings),
+            "flags": list(self.flags),
         }
 
     @classmethod
@@ -222,6 +225,7 @@ class Extraction:
             lines=lines,
             totals=Totals(*(Decimal(str(totals.get(k, 0))) for k in ("ht", "tva", "ttc"))),
             warnings=list(data.get("warnings", [])),
+            flags=list(data.get("flags", [])),
         )
 
 
