@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from extractors.layout import Phrase, TextLine, split_phrases
+from extractors.table import NOTE
 from extractors.numbers import parse_number, read_unit
 from pipeline.models import LineItem, cents
 
@@ -42,7 +43,6 @@ _RATE = re.compile(r"^\(?([-−]?\d{1,2}(?:[.,]\d{1,3})?)\s*%\)?$")
 _QUANTITY_UNIT = re.compile(r"^([-−]?\d[\d.,\s]*?)\s*([^\W\d_][^\W\d_.²³]*\.?[²³23]?)$")
 _PER_BASIS = re.compile(r"(?:^|\s)(?:/|\()\s*(\d{1,4})\s*[^\W\d_]{1,6}\.?\s*\)?")
 _CODE_PREFIX = re.compile(r"^[A-Z0-9][A-Z0-9./_-]*\d[A-Z0-9./_-]*\s+[-–]\s+(?=\S)")
-_NOTE = re.compile(r"^\s*([•·*▪◦-]|[^\W\d_][\w .'-]{0,30}\s?:)")
 
 
 @dataclass
@@ -54,6 +54,7 @@ class Figure:
     unit: str | None = None
     net_sign: str = ""  # "=" or "-" or "+" printed before it ("= 18,00 €")
     decimals: int = 0
+    basis: Decimal | None = None  # a price for N units: "30,00 € / 3 PCE"
 
 
 def read_figure(text: str) -> Figure | None:
@@ -64,6 +65,12 @@ def read_figure(text: str) -> Figure | None:
         sign, raw = raw[0], raw[1:].strip()
     if not raw or _DATE.match(raw):
         return None
+    per = re.match(r"^(.*\d.*?)\s*/\s*(\d{1,4})\s*[^\W\d_]{1,%d}\.?$" % MAX_UNIT_LETTERS, raw)
+    if per:
+        price, basis = read_figure(per.group(1)), parse_number(per.group(2))
+        if price is not None and price.kind == "amount" and basis:
+            price.basis = basis
+            return price
     rate = _RATE.match(raw)
     if rate:
         value = parse_number(rate.group(1))
@@ -141,8 +148,16 @@ def _fit(cells: _Cells, total: Figure, following: list[_Cells], basis: Decimal |
             continue
         if total.value == 0 and not (price.value == 0 and price.decimals):
             continue  # "Base 50,00  0  0,00" is a VAT line of a 0 % rate, not an item
-        if cents(quantity.value * price.value) == total.value:
+        gross = quantity.value * (price.value / price.basis if price.basis else price.value)
+        if cents(gross) == total.value:
             return _Fit(quantity, price, total, price.value, total.value)
+        # A discount or charge column between the price and the total: a rate or an amount.
+        between = [f for f in cells.figures if price.x1 < f.x0 and f.x1 < total.x0 and f is not quantity]
+        for column in between:
+            adjusted = ([gross * (1 - column.value / 100), gross * (1 + column.value / 100)] if column.kind == "rate"
+                        else [gross - abs(column.value), gross + column.value] if column.kind == "amount" else [])
+            if any(cents(value) == total.value for value in adjusted):
+                return _Fit(quantity, price, total, price.value, total.value)
         for net in nets:
             if cents(quantity.value * net.value) == total.value:
                 return _Fit(quantity, price, total, net.value, total.value)
@@ -155,7 +170,9 @@ def _fit(cells: _Cells, total: Figure, following: list[_Cells], basis: Decimal |
 
 def _row_fit(cells: _Cells, following: list[_Cells]) -> tuple[_Fit, int] | None:
     """The fit of a row, and how many following lines it used (1 when its total is printed under it)."""
-    basis_match = _PER_BASIS.search(" ".join(p.text for p in cells.texts))
+    # "Standard Mounting Brackets (3 kg)": the basis may sit in the designation's wrapped part.
+    wrapped = following[0].texts if following and not following[0].figures else []
+    basis_match = _PER_BASIS.search(" ".join(p.text for p in cells.texts + wrapped))
     basis = parse_number(basis_match.group(1)) if basis_match else None
     amounts = [f for f in cells.figures if f.kind == "amount"]
     for total in reversed(amounts[-3:]):
@@ -227,8 +244,9 @@ def read_items_by_figures(lines: list[TextLine]) -> list[LineItem]:
                 continue
             text = [p for p in below.texts if p.x0 >= x0 - ALIGN_TOLERANCE and p.x1 <= right + ALIGN_TOLERANCE]
             starts_here = any(abs(p.x0 - x0) <= ALIGN_TOLERANCE for p in text)
-            if not starts_here or any(f.x0 >= x0 - ALIGN_TOLERANCE and f.x1 <= right for f in below.figures) \
-                    or _NOTE.match(text[0].text) or _row_fit(below, cells[step + 1: step + 4]) is not None:
+            # A line with an amount anywhere is a row or a total, not the rest of a designation.
+            if not starts_here or any(f.kind == "amount" or f.x1 <= right for f in below.figures if f.x0 >= x0 - ALIGN_TOLERANCE) \
+                    or NOTE.match(text[0].text) or _row_fit(below, cells[step + 1: step + 4]) is not None:
                 break
             parts.extend(p.text for p in text)
             last = below.line

@@ -241,8 +241,9 @@ def read_quote(pages: list[PageText], doc_id: str) -> Extraction:
     items, warnings, lines = read_lines(pages)
     from_ocr = any(page.source == "ocr" for page in pages)
     text = "\n".join(line.text for line in lines)
-    by_figures = [] if from_ocr else read_items_by_figures(lines)
-    if not from_ocr and _better_reading(by_figures, items, lines):
+    # On OCR pages the figures' reading is only a fallback: the header reader repairs misread figures.
+    by_figures = read_items_by_figures(lines) if not (from_ocr and items) else []
+    if _better_reading(by_figures, items, lines):
         items = by_figures
     flags: list[str] = []
     if not items and _has_prices(lines):

@@ -67,6 +67,7 @@ FLAG_CATALOGUE: dict[str, tuple[bool, str]] = {
     "OUT_OF_SCOPE_HIGH": (False, "TTC above the desk's scope"),
     "DUPLICATE": (False, "same document or same supplier quote already reviewed"),
     "NOT_A_QUOTE": (False, "the document is not a quote"),
+    "TABLE_NOT_FOUND": (True, "amounts and totals printed, but no table of priced lines could be read"),
     "REVIEWER_OVERRIDE": (False, "a reviewer changed the line"),
 }
 MARKET_DOUBT_CODES = frozenset({"ABOVE_REFERENCE", "VARIANCE_UNCERTAIN"})
@@ -299,6 +300,15 @@ def decide(
             {"duplicate_of": duplicate_of, "quoted_ttc": money_json(quoted_ttc)},
         )
         return replace(base, status=DUPLICATE, motive=MOTIVE_DOCUMENT_ERROR, flags=[flag], lines=_unrevised(lines))
+
+    if "TABLE_NOT_FOUND" in extraction.flags:
+        # The reader saw prices but not the lines: nothing can be priced, and nothing is closed unread.
+        flag = Flag(
+            "TABLE_NOT_FOUND",
+            "Montants lus, mais aucun tableau de prestations : vérifier le document et saisir les lignes.",
+            {"ht": money_json(extraction.totals.ht), "ttc": money_json(extraction.totals.ttc)},
+        )
+        return replace(base, status=TO_REVIEW, flags=[flag])
 
     scope_flag = _scope_flag(quoted_ttc, settings)
     if scope_flag is not None:
