@@ -26,7 +26,7 @@ from decimal import Decimal
 from extractors.layout import Phrase, TextLine, split_phrases
 from extractors.table import NOTE
 from extractors.numbers import parse_number, read_unit
-from pipeline.models import LineItem, cents
+from core.models import LineItem, cents
 
 # Price bases tried when the quantity carries its unit and no basis is printed.
 PRICE_BASES = (Decimal(10), Decimal(100), Decimal(1000))

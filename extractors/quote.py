@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
+from core.enums import ExtractionMethod, PageSource
+from core.models import Extraction, LineItem, PageText, Totals, cents
 from extractors.figures import printed_amounts, read_items_by_figures, totals_by_arithmetic
 from extractors.fields import find_quote_date, find_quote_number, find_site_postcode, find_supplier, find_totals, resolve_totals
 from extractors.layout import TextLine, group_lines
@@ -21,9 +23,7 @@ from extractors.table import (
     resolve_unknown_columns,
     row_to_item,
 )
-from pipeline.models import Extraction, LineItem, PageText, Totals, cents
 
-_QUOTE_WORDS = re.compile(r"\b(devis|facture|proforma|estimatif|bon de commande|total\s+t\.?t\.?c|net a payer|net à payer)\b", re.IGNORECASE)
 # Digits OCR confuses with one another, for the arithmetic repair.
 _CONFUSABLE = {"0": "86", "1": "7", "2": "7", "3": "8", "4": "1", "5": "6", "6": "58", "7": "12", "8": "3609", "9": "8"}
 LOW_CONFIDENCE = 0.6
@@ -70,7 +70,7 @@ def read_lines(pages: list[PageText]) -> tuple[list[LineItem], list[str], list[T
         table_x = (header.columns[0].x0, header.columns[-1].x1)
         for row in read_rows(body, header, page.rules):
             if isinstance(row, Row):
-                item, row_warnings = row_to_item(row, vat_codes, page.number, table_x, page.source == "ocr")
+                item, row_warnings = row_to_item(row, vat_codes, page.number, table_x, page.source == PageSource.OCR)
                 if item.description:
                     items.append(item)
                 warnings.extend(row_warnings)
@@ -239,8 +239,7 @@ def _better_reading(by_figures: list[LineItem], by_header: list[LineItem], lines
 def read_quote(pages: list[PageText], doc_id: str) -> Extraction:
     """The whole reading of one document from its pages' words."""
     items, warnings, lines = read_lines(pages)
-    from_ocr = any(page.source == "ocr" for page in pages)
-    text = "\n".join(line.text for line in lines)
+    from_ocr = any(page.source == PageSource.OCR for page in pages)
     # On OCR pages the figures' reading is only a fallback: the header reader repairs misread figures.
     by_figures = read_items_by_figures(lines) if not (from_ocr and items) else []
     if _better_reading(by_figures, items, lines):
@@ -251,7 +250,8 @@ def read_quote(pages: list[PageText], doc_id: str) -> Extraction:
         flags.append(TABLE_NOT_FOUND)
         warnings.append(f"{TABLE_NOT_FOUND} : montants et totaux lus, mais aucun tableau de lignes chiffrées trouvé")
     is_quote = bool(items) or bool(flags)
-    method = "ocr" if all(p.source == "ocr" for p in pages) else ("mixed" if from_ocr else "text_layer")
+    method = (ExtractionMethod.OCR if all(p.source == PageSource.OCR for p in pages)
+              else ExtractionMethod.MIXED if from_ocr else ExtractionMethod.TEXT_LAYER)
     if not is_quote:
         return Extraction(doc_id=doc_id, is_quote=False, method=method, pages=len(pages),
                           warnings=["aucun tableau de prestations chiffrées : ce document n'est pas un devis"])
