@@ -453,8 +453,11 @@ def _attach_wrapped_lines(entries: list, rules: list[RuleLine]) -> list:
     return result
 
 
-# A note under a line, not its designation: a bullet, or a "Label: value" (order number, reference, delivery).
-NOTE = re.compile(r"^\s*([•·*▪◦–-]\s|[^\W\d_][\w.'-]{0,20}(\s[\w.'-]{1,20}){0,2}\s?:(\s|$|\d))")
+# A note under a line, not its designation: a bullet, or a "Label: value" (order number, reference,
+# delivery) whose label is one capitalised word and maybe an abbreviation ("Bestell-Nr.:", "Lieferschein Nr.:").
+# A dash alone starts a designation's wrapped part ("- compris petites fournitures"); capitals and a colon
+# are a designation's own wording ("MEUBLE BAS 60 CM GONFLÉ : REMPLACEMENT").
+NOTE = re.compile(r"^\s*([•·*▪◦]\s|([-–]\s)?[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ][\w.'-]{0,20}(\s[\w.'-]{1,5})?\s?:(\s|$|\d))")
 
 
 def _continues(previous: Row, line: TextLine, following: list, rules: list[RuleLine]) -> bool:
