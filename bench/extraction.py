@@ -25,7 +25,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-DEFAULT_SCORE_PY = REPO.parent / "shared" / "score.py"
+# ../shared beside the clone, or beside the folder of worktrees (a git worktree under /work/wt/NAME).
+DEFAULT_SCORE_PY = next((p / "shared" / "score.py" for p in REPO.parents if (p / "shared" / "score.py").exists()),
+                        REPO.parent / "shared" / "score.py")
 IMAGE_KINDS = ("pdf-scan", "png-scan", "jpg-photo")
 
 
