@@ -100,6 +100,15 @@ class _Cells:
 
 
 def _cells(line: TextLine) -> _Cells:
+    """The line's phrases as figures and texts, computed once per line (rows, totals and the choice of
+    reader all ask)."""
+    cached = line.__dict__.get("_figure_cells")
+    if cached is None:
+        cached = line.__dict__["_figure_cells"] = _read_cells(line)
+    return cached
+
+
+def _read_cells(line: TextLine) -> _Cells:
     texts, figures = [], []
     phrases = split_phrases(line)
     for index, phrase in enumerate(phrases):
