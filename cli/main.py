@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import json
 import shutil
 import sys
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import typer
@@ -15,11 +13,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+import quote_review
 from cli.dossier import dossier_app
 from cli.exit_codes import ExitCode
 from cli.grid import grid_app
 from cli.render import print_review
-from core.errors import InvalidDossierError, OrchestrationError, QuoteReviewError
+from core.errors import OrchestrationError, QuoteReviewError
 from core.models import Dossier, euros
 from flows.runtime import configure_prefect, home
 
@@ -51,16 +50,13 @@ def extract(
     out_dir: Path | None = typer.Option(None, "--out", help="Write one <doc_id>.json per document here."),
 ) -> None:
     """Read quotes into the JSON of schemas/quote.schema.json (no database, no Prefect)."""
-    from extractors import extract_document
-
     status = ExitCode.OK
     if out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)
     for path in paths:
         try:
-            extraction = extract_document(path)
+            extraction = quote_review.extract(path)
         except QuoteReviewError as error:
-            error.path = error.path or str(path)
             err.print(f"[red]error[/red] {error.one_line()}", highlight=False, soft_wrap=True)
             status = ExitCode.BAD_INPUT
             continue
@@ -105,13 +101,8 @@ def server_status() -> None:
 
 def _dossier_from_options(ref: str, claim_date: str | None, postcode: str | None, guarantee: str, deductible: str,
                           phone: str, email: str) -> Dossier:
-    try:
-        claim = dt.date.fromisoformat(claim_date) if claim_date else dt.date.today()
-        amount = Decimal(deductible.replace(",", "."))
-    except (ValueError, InvalidOperation) as exc:
-        raise InvalidDossierError(f"bad dossier field: {exc}") from exc
-    return Dossier(ref=ref, claim_date=claim, deductible=amount, guarantee=guarantee, phone=phone, email=email,
-                   postcode=postcode)
+    return quote_review.dossier(ref, claim_date=claim_date, deductible=deductible, guarantee=guarantee,
+                                postcode=postcode, phone=phone, email=email)
 
 
 def _prepare_prefect() -> str:
@@ -151,17 +142,13 @@ def review(
     try:
         record = _dossier_from_options(dossier, claim_date, postcode, guarantee, deductible, phone, email)
         _prepare_prefect()
-        from flows.review import review_quote
-
-        outcome = _run_flow(lambda: review_quote(str(file), record, db, str(grid) if grid else None, str(home())))
+        verdict = _run_flow(lambda: quote_review.review(file, record, db=db, grid=grid, home=home(), prefect=True))
     except QuoteReviewError as error:
         fail(error)
-    if outcome.error:
-        fail(outcome.error)
     if output_format == "json":
-        sys.stdout.write(json.dumps(outcome.review.to_contract(), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps(verdict.to_contract(), ensure_ascii=False, indent=2) + "\n")
     else:
-        print_review(out, outcome.review, f"{file.name} — dossier {dossier}")
+        print_review(out, verdict, f"{file.name} — dossier {dossier}")
 
 
 SIDE_FILES = {".csv", ".json", ".md", ".txt"}

@@ -171,7 +171,7 @@ def settle(review: Review, settings: Settings) -> Review:
     if review.needs_human:
         return replace(review, status=Status.TO_REVIEW)
     # REN answers over-pricing: work the guarantee excludes is not paid whoever repairs, so it does not count.
-    if price_variance_ttc(review) > settings.variance_threshold_ttc:
+    if _price_variance(review) > settings.variance_threshold_ttc:
         return replace(review, status=Status.REN_PROPOSED)
     if review.revised:
         return replace(review, status=Status.ACCEPTED_UNDER_200, motive=MOTIVE_ECO, indemnity=_payable(accepted_ttc(review), review))
@@ -193,11 +193,11 @@ def _market_doubt(review: Review, settings: Settings) -> Flag | None:
     ]
     net = net_of_discount(review.lines)  # a quote's discount lowers every line's price
     over_reference = cents(sum(
-        ((line.quoted_total_ht * net - line.reference_total_ht) * (ONE + line.vat_rate) for line in compared), ZERO
+        ((line.quoted_total_ht * net - _reference(line)) * (ONE + line.vat_rate) for line in compared), ZERO
     ))
     scatter = market_scatter_ttc(compared, settings, unpriced)
     threshold = settings.variance_threshold_ttc
-    variance = price_variance_ttc(review)
+    variance = _price_variance(review)
     if variance <= threshold < over_reference + settings.close_confidence * scatter:
         code, margin = FlagCode.ABOVE_REFERENCE, cents(settings.close_confidence * scatter)
         message = (f"Le devis dépasse peut-être le marché de plus de {euros(threshold)} TTC : "
@@ -224,7 +224,7 @@ def market_scatter_ttc(
     a few big ones; the shared part grows with the whole quote. ``unpriced`` lines (no grid item,
     or units that do not compare) are taken at their quoted amount, give or take ``unpriced_spread``.
     """
-    references = [line.reference_total_ht * (ONE + line.vat_rate) for line in lines]
+    references = [_reference(line) * (ONE + line.vat_rate) for line in lines]
     own = settings.market_spread ** 2 * sum((r * r for r in references), ZERO)
     shared = (settings.quote_spread * sum(references, ZERO)) ** 2
     unknown = sum(((settings.unpriced_spread * line.quoted_total_ht * (ONE + line.vat_rate)) ** 2 for line in unpriced), ZERO)
@@ -330,6 +330,19 @@ def reopen(review: Review) -> Review:
     return replace(review, status=Status.TO_REVIEW, motive=None, indemnity=None, decided_by=DecidedBy.REVIEWER)
 
 
+def _price_variance(review: Review) -> Decimal:
+    """The price variance of a review whose variance is settled."""
+    variance = price_variance_ttc(review)
+    assert variance is not None, "the variance is computed before it is compared"
+    return variance
+
+
+def _reference(line: LineReview) -> Decimal:
+    """The reference total of a line the grid priced."""
+    assert line.reference_total_ht is not None, "only priced lines are compared to the market"
+    return line.reference_total_ht
+
+
 def _overridden(line: LineReview) -> bool:
     return any(flag.code == FlagCode.REVIEWER_OVERRIDE for flag in line.flags)
 
@@ -380,7 +393,7 @@ def _review_line(
     flags.extend(_line_checks(line, item, trade, postcode, extraction, grid, settings))
     supply_id = getattr(priced, "supply_id", None)  # set by the pricer only for a supplied product
     if supply_id and line.unit_price_ht is not None:
-        flags.extend(_supply_gap(line, grid.supply_price(supply_id).public_price_ht, settings))
+        flags.extend(_supply_gap(line, line.unit_price_ht, grid.supply_price(supply_id).public_price_ht, settings))
 
     # Cover is judged on the item, else the trade; a line with neither is unknown work, not uncovered work.
     if (item is not None or trade is not None) and not grid.covers(guarantee, review.grid_item, trade):
@@ -433,7 +446,7 @@ def _line_checks(line, item, trade, postcode, extraction, grid, settings) -> lis
                  "computed_ht": money_json(computed), "total_ht": money_json(line.total_ht)},
             ))
     if line.vat_rate is not None:
-        reason = _vat_doubt(line, extraction)
+        reason = _vat_doubt(line, line.vat_rate, extraction)
         if reason:
             flags.append(Flag(FlagCode.VAT_RATE_SUSPECT, reason, {"vat_rate": number_json(line.vat_rate)}))
     if Decimal(str(line.confidence)) < settings.min_ocr_confidence:
@@ -455,24 +468,23 @@ def _line_checks(line, item, trade, postcode, extraction, grid, settings) -> lis
     return flags
 
 
-def _supply_gap(line: LineItem, catalogue: Decimal, settings: Settings) -> list[Flag]:
-    gap_unit = line.unit_price_ht - catalogue
+def _supply_gap(line: LineItem, unit_price: Decimal, catalogue: Decimal, settings: Settings) -> list[Flag]:
+    gap_unit = unit_price - catalogue
     gap_total = cents(gap_unit * (line.quantity if line.quantity is not None else ONE))
     ratio = gap_unit / catalogue
     if ratio > settings.supply_gap_ratio and gap_total > settings.supply_gap_amount:
         return [Flag(
             FlagCode.SUPPLY_PRICE_GAP,
-            f"Fourniture à {euros(line.unit_price_ht)} HT pour {euros(catalogue)} HT au catalogue "
+            f"Fourniture à {euros(unit_price)} HT pour {euros(catalogue)} HT au catalogue "
             f"(+{(ratio * 100).quantize(Decimal('1'))} %, {euros(gap_total)} HT d'écart) : demander la facture d'achat.",
-            {"unit_price_ht": money_json(line.unit_price_ht), "catalogue_unit_price_ht": money_json(catalogue),
+            {"unit_price_ht": money_json(unit_price), "catalogue_unit_price_ht": money_json(catalogue),
              "gap_ratio": float(round(ratio, 4)), "gap_ht": money_json(gap_total),
              "threshold_ratio": float(settings.supply_gap_ratio), "threshold_ht": money_json(settings.supply_gap_amount)},
         )]
     return []
 
 
-def _vat_doubt(line: LineItem, extraction: Extraction) -> str | None:
-    rate = line.vat_rate
+def _vat_doubt(line: LineItem, rate: Decimal, extraction: Extraction) -> str | None:
     if rate == ZERO and extraction.totals.tva == ZERO:
         return None  # supplier under the VAT exemption scheme (art. 293 B du CGI)
     if rate not in STANDARD_VAT_RATES:
