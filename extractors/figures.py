@@ -34,6 +34,8 @@ PRICE_BASES = (Decimal(10), Decimal(100), Decimal(1000))
 ALIGN_TOLERANCE = 0.004
 # How many line heights may separate a row from the line that continues it.
 CONTINUATION_GAP = 1.6
+# How many lines under a row may hold its total, net price, allowances and charges.
+ROW_DEPTH = 8
 # A unit word printed beside its quantity is short.
 MAX_UNIT_LETTERS = 8
 
@@ -170,11 +172,28 @@ def _fit(cells: _Cells, total: Figure, following: list[_Cells], basis: Decimal |
         for net in nets:
             if cents(quantity.value * net.value) == total.value:
                 return _Fit(quantity, price, total, net.value, total.value)
+        # Allowances and charges listed under the row between the price and the total ("- €6.00", "+ €1.00").
+        adjustments = sum((f.value for f in _under_row(following, total) if f.net_sign in ("-", "+")
+                           and price.x1 < f.x0 and f.x1 < total.x0), Decimal("0"))
+        if adjustments:
+            for unit_price in [net.value for net in nets] + [price.value]:
+                if cents(quantity.value * unit_price + adjustments) == total.value:
+                    return _Fit(quantity, price, total, unit_price, total.value)
         bases = [basis] if basis else list(PRICE_BASES) if quantity.kind == "quantity" else []
         for n in bases:
             if cents(quantity.value * price.value / n) == total.value:
                 return _Fit(quantity, price, total, price.value, total.value)
     return None
+
+
+def _under_row(following: list[_Cells], total: Figure) -> list[Figure]:
+    """The figures of the lines under a row, up to the next line with an amount in the total's column."""
+    found = []
+    for cells in following:
+        if any(f.kind == "amount" and abs(f.x1 - total.x1) < ALIGN_TOLERANCE * 3 for f in cells.figures):
+            break
+        found.extend(cells.figures)
+    return found
 
 
 def _row_fit(cells: _Cells, following: list[_Cells]) -> tuple[_Fit, int] | None:
@@ -222,7 +241,7 @@ def read_items_by_figures(lines: list[TextLine]) -> list[LineItem]:
     index = 0
     while index < len(cells):
         row = cells[index]
-        found = _row_fit(row, cells[index + 1: index + 4]) if row.figures else None
+        found = _row_fit(row, cells[index + 1: index + 1 + ROW_DEPTH]) if row.figures else None
         if found is None:
             index += 1
             continue
@@ -254,8 +273,11 @@ def read_items_by_figures(lines: list[TextLine]) -> list[LineItem]:
             text = [p for p in below.texts if p.x0 >= x0 - ALIGN_TOLERANCE and p.x1 <= right + ALIGN_TOLERANCE]
             starts_here = any(abs(p.x0 - x0) <= ALIGN_TOLERANCE for p in text)
             # A line with an amount anywhere is a row or a total, not the rest of a designation.
-            if not starts_here or any(f.kind == "amount" or f.x1 <= right for f in below.figures if f.x0 >= x0 - ALIGN_TOLERANCE) \
-                    or NOTE.match(text[0].text) or _row_fit(below, cells[step + 1: step + 4]) is not None:
+            # A figure in the designation's column, or an amount in the total's, is a row or a total, not the
+            # rest of a designation (an allowance under the price column is not).
+            if not starts_here or any(f.x1 <= right or (f.kind == "amount" and abs(f.x1 - fit.total.x1) < ALIGN_TOLERANCE * 3)
+                                      for f in below.figures if f.x0 >= x0 - ALIGN_TOLERANCE) \
+                    or NOTE.match(text[0].text) or _row_fit(below, cells[step + 1: step + 1 + ROW_DEPTH]) is not None:
                 break
             parts.extend(p.text for p in text)
             last = below.line

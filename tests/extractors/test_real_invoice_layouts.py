@@ -199,3 +199,29 @@ def test_what_a_cell_holds(text, value, kind, basis):
         assert figure is None
     else:
         assert (figure.value, figure.kind, figure.basis) == (value, kind, basis)
+
+
+def test_net_price_allowances_and_charges_listed_under_the_row(tmp_path):
+    # 5 × (20.00 − 1.00) − 6.00 + 1.00 = 90.00; 2 × 15.00 + 15.00 = 45.00: the total is no quantity × price.
+    header = [[(40, "Item"), (70, "Product"), (250, "Quantity"), (310, "Unit Price"), (380, "Allowances"),
+               (470, "Tax"), (510, "Total")]]
+    body = [
+        [(40, "1"), (70, "APX-COMP-001A - Industrial"), (250, "5 kg"), (310, "€20.00"), (380, "Volume Discount"),
+         (470, "19%"), _right(550, "€90.00")],
+        [(70, "Grade Fasteners"), (310, "- €1.00")],
+        [(310, "= €19.00"), (380, "- €6.00")],
+        [(380, "+ €1.00")],
+        [(70, "Product Description: stainless steel fasteners.")],
+        [(40, "2"), (70, "Premium Filter Cartridges"), (250, "2 kg"), (310, "€15.00"), (380, "Expedited"),
+         (470, "19%"), _right(550, "€45.00")],
+        [(380, "+ €15.00")],
+    ]
+    totals = [[(330, "Net Total Amount"), _right(550, "€135.00")], [(330, "VAT (19.00%)"), _right(550, "€25.65")],
+              [(330, "Gross Total Amount"), _right(550, "€160.65")]]
+    page = _letterhead("INVOICE") + _rows(150, header) + _rows(170, body) + _rows(280, totals)
+    extraction = extract_document(_pdf(tmp_path / "doc.pdf", [page]))
+    assert _lines(extraction) == [
+        ("Industrial Grade Fasteners", D(5), D("19.00"), D("90.00")),
+        ("Premium Filter Cartridges", D(2), D("15.00"), D("45.00")),
+    ]
+    assert (extraction.totals.ht, extraction.totals.tva, extraction.totals.ttc) == (D("135.00"), D("25.65"), D("160.65"))
