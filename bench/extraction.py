@@ -2,6 +2,7 @@
 
     python bench/extraction.py CORPUS_DIR [--out PRED_DIR] [--score-py ../shared/score.py] [--jobs 2]
     python bench/extraction.py CORPUS_DIR --self-check      # truth scored against itself: all 1.000
+    python bench/extraction.py ../shared/real-dev --ignore-unit   # real e-invoices: units are XML codes
     python bench/extraction.py ../shared/real-dev --pdf-dir ../shared/real-dev/flat --ignore-unit --by language
     python bench/extraction.py ../shared/corpus-dev --kinds pdf-digital not-quote   # the fast part only
 
@@ -175,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     parser.add_argument("--pdf-dir", type=Path, help="read the documents from here, the truth from CORPUS")
     parser.add_argument("--ignore-unit", action="store_true",
-                        help="do not score units (real documents whose truth units are XML codes)")
+                        help="score.py --ignore-unit: a line is right whatever its unit (real sets, whose truth "
+                             "units come from XML codes the page may not print)")
     parser.add_argument("--kinds", nargs="+", help="only these kinds (pdf-digital, not-quote, pdf-scan...)")
     parser.add_argument("--by", default="kind", help="group the figures by this truth key (kind, language)")
     args = parser.parse_args(argv)

@@ -38,6 +38,7 @@ FLAG_CATALOGUE: dict[FlagCode, tuple[bool, str]] = {
     FlagCode.SUPPLY_PRICE_GAP: (True, "supplied product over the catalogue price by > 30 % and > 100 EUR"),
     FlagCode.VAT_RATE_SUSPECT: (True, "VAT rate inconsistent with the work"),
     FlagCode.ARITHMETIC_MISMATCH: (True, "qty x unit price, sum of lines or HT + TVA do not add up"),
+    FlagCode.EINVOICE_MISMATCH: (True, "the e-invoice XML and the printed page disagree on the TTC, the HT or a line total"),
     FlagCode.LOW_OCR_CONFIDENCE: (True, "line read with a low confidence"),
     FlagCode.ABOVE_REFERENCE: (True, "little or nothing cut, yet the quote may exceed the market by more than the threshold given the grid's spread"),
     FlagCode.VARIANCE_UNCERTAIN: (True, "the cuts exceed the threshold, but the whole quote is not clearly over the market given the grid's spread"),

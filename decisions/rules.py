@@ -140,11 +140,14 @@ def decide(
         )
         return replace(base, status=Status.TO_REVIEW, flags=[flag])
 
-    scope_flag = _scope_flag(quoted_ttc, settings)
+    # When the e-invoice and its printed page disagree, even the TTC that decides the scope is in doubt:
+    # the dossier goes to a reviewer, with the lines priced for them.
+    einvoice_flags = _einvoice_flags(extraction)
+    scope_flag = None if einvoice_flags else _scope_flag(quoted_ttc, settings)
     if scope_flag is not None:
         return replace(base, status=Status.OUT_OF_SCOPE, motive=MOTIVE_OUT_OF_SCOPE, flags=[scope_flag], lines=_unrevised(lines))
 
-    dossier_flags = _arithmetic_flags(extraction, settings)
+    dossier_flags = einvoice_flags + _arithmetic_flags(extraction, settings)
     # Work the guarantee excludes is not paid whatever its measurements: it does not block the revision.
     unmeasured = [line.index for line in lines if line.covered and any(f.code == FlagCode.MISSING_QUANTITY for f in line.flags)]
     if unmeasured:
@@ -153,7 +156,8 @@ def decide(
             "Quantités ou métrés absents : demander un nouveau devis avec les métrés.",
             {"lines": unmeasured},
         ))
-        return replace(base, status=Status.NOT_REVISABLE, flags=dossier_flags, lines=_unrevised(lines, keep_flags=True))
+        if not einvoice_flags:  # a reviewer, not a new quote, settles a disputed e-invoice
+            return replace(base, status=Status.NOT_REVISABLE, flags=dossier_flags, lines=_unrevised(lines, keep_flags=True))
 
     return settle(replace(base, flags=dossier_flags), settings)
 
@@ -392,8 +396,8 @@ def _review_line(
         return review
     flags.extend(_line_checks(line, item, trade, postcode, extraction, grid, settings))
     supply_id = getattr(priced, "supply_id", None)  # set by the pricer only for a supplied product
-    if supply_id and line.unit_price_ht is not None:
-        flags.extend(_supply_gap(line, line.unit_price_ht, grid.supply_price(supply_id).public_price_ht, settings))
+    if supply_id and line.price_per_unit is not None:
+        flags.extend(_supply_gap(line, line.price_per_unit, grid.supply_price(supply_id).public_price_ht, settings))
 
     # Cover is judged on the item, else the trade; a line with neither is unknown work, not uncovered work.
     if (item is not None or trade is not None) and not grid.covers(guarantee, review.grid_item, trade):
@@ -436,8 +440,8 @@ def _line_checks(line, item, trade, postcode, extraction, grid, settings) -> lis
             "Travaux au m², ml ou m³ sans quantité : métré à demander.",
             {"unit": line.unit or item.unit, "quantity": number_json(line.quantity)},
         ))
-    if line.quantity is not None and line.unit_price_ht is not None:
-        computed = cents(line.quantity * line.unit_price_ht)
+    if line.quantity is not None and line.price_per_unit is not None:
+        computed = cents(line.quantity * line.price_per_unit)
         if abs(computed - line.total_ht) > settings.arithmetic_tolerance:
             flags.append(Flag(
                 FlagCode.ARITHMETIC_MISMATCH,
@@ -501,8 +505,9 @@ def _arithmetic_flags(extraction: Extraction, settings: Settings) -> list[Flag]:
     flags = []
     totals = extraction.totals
     tolerance = settings.arithmetic_tolerance
-    lines_ht = cents(sum((line.total_ht for line in extraction.lines), ZERO))
-    if extraction.lines and abs(lines_ht - totals.ht) > tolerance:
+    billed = extraction.billed_lines()
+    lines_ht = cents(sum((line.total_ht for line in billed), ZERO))
+    if billed and abs(lines_ht - totals.ht) > tolerance:
         flags.append(Flag(
             FlagCode.ARITHMETIC_MISMATCH,
             f"La somme des lignes ({euros(lines_ht)} HT) ne fait pas le total HT du devis ({euros(totals.ht)}).",
@@ -513,6 +518,24 @@ def _arithmetic_flags(extraction: Extraction, settings: Settings) -> list[Flag]:
             FlagCode.ARITHMETIC_MISMATCH,
             f"HT + TVA = {euros(totals.ht + totals.tva)}, le devis indique {euros(totals.ttc)} TTC.",
             {"ht": money_json(totals.ht), "tva": money_json(totals.tva), "ttc": money_json(totals.ttc)},
+        ))
+    return flags
+
+
+_MISMATCH_FIELDS = {"ttc": "le total TTC", "ht": "le total HT"}
+
+
+def _einvoice_flags(extraction: Extraction) -> list[Flag]:
+    """One ``EINVOICE_MISMATCH`` per figure the e-invoice XML and the printed page disagree on."""
+    flags = []
+    for mismatch in extraction.einvoice_mismatches:
+        what = _MISMATCH_FIELDS.get(mismatch.field) or f"la ligne {mismatch.line}"
+        page = euros(mismatch.page) if mismatch.page is not None else "un montant introuvable"
+        flags.append(Flag(
+            FlagCode.EINVOICE_MISMATCH,
+            f"Facture électronique et page imprimée en désaccord sur {what} : {euros(mismatch.einvoice)} dans "
+            f"le XML, {page} sur la page. Vérifier l'original.",
+            mismatch.to_contract(),
         ))
     return flags
 

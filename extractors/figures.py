@@ -110,9 +110,35 @@ def _cells(line: TextLine) -> _Cells:
     return cached
 
 
+_GROUP = re.compile(r"^\d{3}(?:[.,]\d{1,4})?(?:€)?$")
+
+
+def _peel_figures(phrase: Phrase) -> list[Phrase]:
+    """A text phrase that ends with amounts or rates set one space after its words ("Total HT 403,50 €"):
+    the words, then each figure as its own phrase. Bare numbers and quantities stay in the text
+    ("Zitronensäure 100ml", "Typkl. 18")."""
+    words = list(phrase.words)
+    tail: list[Phrase] = []
+    while len(words) > 1:
+        end = len(words)
+        if words[-1].text in ("€", "EUR", "%") and end > 2:
+            end -= 1
+        start = end - 1
+        # "1 000,00": groups of thousands set apart by spaces are one number.
+        while start > 1 and re.fullmatch(r"\d{1,3}", words[start - 1].text) and _GROUP.match(words[start].text):
+            start -= 1
+        figure = read_figure(" ".join(w.text for w in words[start:]))
+        if figure is None or figure.kind not in ("amount", "rate"):
+            break
+        tail.insert(0, Phrase(words[start:]))
+        words = words[:start]
+    return [Phrase(words)] + tail if tail else [phrase]
+
+
 def _read_cells(line: TextLine) -> _Cells:
     texts, figures = [], []
-    phrases = split_phrases(line)
+    phrases = [part for phrase in split_phrases(line) for part in
+               ([phrase] if read_figure(phrase.text) is not None else _peel_figures(phrase))]
     for index, phrase in enumerate(phrases):
         figure = read_figure(phrase.text)
         if figure is not None:
@@ -273,9 +299,9 @@ def read_items_by_figures(lines: list[TextLine]) -> list[LineItem]:
             text = [p for p in below.texts if p.x0 >= x0 - ALIGN_TOLERANCE and p.x1 <= right + ALIGN_TOLERANCE]
             starts_here = any(abs(p.x0 - x0) <= ALIGN_TOLERANCE for p in text)
             # A line with an amount anywhere is a row or a total, not the rest of a designation.
-            # A figure in the designation's column, or an amount in the total's, is a row or a total, not the
-            # rest of a designation (an allowance under the price column is not).
-            if not starts_here or any(f.x1 <= right or (f.kind == "amount" and abs(f.x1 - fit.total.x1) < ALIGN_TOLERANCE * 3)
+            # A figure in the designation's column, or an amount, is a row or a total, not the rest of a
+            # designation; a signed allowance or net price under the price ("- €1.00", "= €19.00") is not.
+            if not starts_here or any(f.x1 <= right or (f.kind == "amount" and not f.net_sign)
                                       for f in below.figures if f.x0 >= x0 - ALIGN_TOLERANCE) \
                     or NOTE.match(text[0].text) or _row_fit(below, cells[step + 1: step + 1 + ROW_DEPTH]) is not None:
                 break

@@ -12,17 +12,17 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from core.errors import QuoteReviewError
 from core.models import Document, Dossier, Extraction, PageText
 from core.review import Review
 from core.settings import Settings
-from extractors import EXTRACTOR_VERSION, read_pages, read_quote
+from extractors import extraction_version, pages_version, read_einvoice_xml, read_extraction_safely, read_pages
 from handoff import DeliveryReport, FolderSink, Sink, WebhookSink, deliver_pending
 from ingestion.ingest import ingest
-from pricing.grid import Grid, load_grid
+from pricing.grid import Grid, is_known_postcode, load_grid
 from pricing.matching import Matcher
 from pricing.price import PricedLine, price_lines
 from store.repository import Store, open_store
@@ -138,26 +138,36 @@ def _ingest(services: ReviewServices, job: DocumentJob) -> None:
 
 
 def _read_pages(services: ReviewServices, job: DocumentJob) -> None:
-    """The page words, read once per file: later runs (re-pricing) take them from the store."""
+    """The page words and the e-invoice XML, read once per file by the page readers: later runs
+    (re-pricing, a new extractor) take them from the store."""
     assert job.upload is not None
     document = job.upload.document
-    pages = services.store.cached_pages(document.sha256, EXTRACTOR_VERSION)
+    pages = services.store.cached_pages(document.sha256, pages_version())
     if pages is None:
         pages = read_pages(document.original_path, document.media_type)
-        services.store.save_pages(document.sha256, EXTRACTOR_VERSION, pages)
+        xml = read_einvoice_xml(document.original_path, document.media_type)
+        services.store.save_pages(document.sha256, pages_version(), pages, xml)
     job.pages = pages
 
 
 def _extract(services: ReviewServices, job: DocumentJob) -> None:
+    """The extraction from the pages and the e-invoice XML stored by ``_read_pages``."""
     assert job.upload is not None and job.pages is not None
-    job.extraction = read_quote(job.pages, job.upload.document.doc_id)
-    services.store.save_extraction(job.upload.document.sha256, EXTRACTOR_VERSION, job.extraction)
+    sha256 = job.upload.document.sha256
+    xml = services.store.cached_einvoice_xml(sha256, pages_version())
+    job.extraction = read_extraction_safely(job.pages, job.upload.document.doc_id, xml,
+                                            job.upload.document.source_name)
+    services.store.save_extraction(sha256, extraction_version(), job.extraction)
 
 
 def _price(services: ReviewServices, job: DocumentJob) -> None:
     assert job.dossier is not None and job.extraction is not None
-    postcode = job.dossier.postcode or job.extraction.site_postcode
-    job.priced = price_lines(job.extraction, services.grid, services.matcher, postcode)
+    extraction = job.extraction
+    if not job.dossier.postcode and extraction.site_postcode and not is_known_postcode(extraction.site_postcode):
+        # A postcode read on the quote that names no département (a misreading): the national grid.
+        extraction = replace(extraction, site_postcode=None)
+    billed = replace(extraction, lines=extraction.billed_lines())  # sub-invoice lines once, allowances as lines
+    job.priced = price_lines(billed, services.grid, services.matcher, job.dossier.postcode or extraction.site_postcode)
 
 
 def _decide(services: ReviewServices, job: DocumentJob) -> None:
@@ -180,7 +190,7 @@ def _stored_extraction(services: ReviewServices, job: DocumentJob) -> None:
     """The extraction of an already-read document, from the store: no page is read again."""
     assert job.upload is not None
     document = job.upload.document
-    job.extraction = services.store.cached_extraction(document.sha256, EXTRACTOR_VERSION)
+    job.extraction = services.store.cached_extraction(document.sha256, extraction_version())
     if job.extraction is None:
         _read_pages(services, job)
         _extract(services, job)
@@ -217,8 +227,11 @@ def run_stage(stage: Stage, services: ReviewServices, job: DocumentJob) -> Docum
             stage.run(services, job)
         except QuoteReviewError as error:
             if job.names_its_file:
-                error.path = error.path or str(job.path)
+                error.path = str(job.path)  # the user's file, never the stored original
             job.error = error
+        except Exception as exc:  # noqa: BLE001 - one document's failure never ends a batch
+            job.error = QuoteReviewError(f"{type(exc).__name__} in {stage.name}: {str(exc)[:300]}",
+                                         path=str(job.path) if job.names_its_file else None)
     return job
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.enums import TERMINAL_STATUSES, DecidedBy
+from core.departements import is_known_postcode
 from core.errors import InvalidDossierError, StateError
 from core.models import (
     GUARANTEES,
@@ -82,6 +83,12 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+# The largest deductible a home-insurance contract carries, with room to spare: above, a typo.
+MAX_DEDUCTIBLE = Decimal("100000")
+# A reference names folders and files downstream: letters and digits first, then also '.', '_', '-'.
+_SAFE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
 def validate_dossier(dossier: Dossier, today: dt.date | None = None) -> Dossier:
     """The dossier with its fields normalised, or ``InvalidDossierError`` naming what is wrong."""
     today = today or dt.date.today()
@@ -89,28 +96,33 @@ def validate_dossier(dossier: Dossier, today: dt.date | None = None) -> Dossier:
     ref = (dossier.ref or "").strip()
     if not ref:
         problems.append("the dossier reference is mandatory")
-    elif len(ref) > 64 or not re.fullmatch(r"[\w./-]+", ref):
-        problems.append(f"dossier reference {ref!r}: use up to 64 letters, digits, '.', '/', '_' or '-'")
+    elif not _SAFE_REF.fullmatch(ref) or ".." in ref:
+        problems.append(f"dossier reference {ref!r}: up to 64 ASCII letters, digits, '.', '_' or '-', "
+                        "starting with a letter or digit")
     if not isinstance(dossier.claim_date, dt.date):
         problems.append("the claim date is mandatory (YYYY-MM-DD)")
     elif dossier.claim_date > today:
         problems.append(f"the claim date {dossier.claim_date.isoformat()} is in the future")
+    elif dossier.claim_date.year < 1990:
+        problems.append(f"the claim date {dossier.claim_date.isoformat()} is too old")
     deductible = dossier.deductible
     if deductible is None or not isinstance(deductible, Decimal) or not deductible.is_finite():
         problems.append("the deductible is mandatory (euros, e.g. 150 or 150.00)")
     elif deductible < 0:
         problems.append(f"the deductible cannot be negative ({deductible})")
+    elif deductible > MAX_DEDUCTIBLE:
+        problems.append(f"the deductible {deductible} is above {MAX_DEDUCTIBLE} €")
     if dossier.guarantee not in GUARANTEES:
         problems.append(f"guarantee {dossier.guarantee!r} is not one of: {', '.join(GUARANTEES)}")
     phone = re.sub(r"[\s.\-]", "", dossier.phone or "")
-    if not re.fullmatch(r"\+?\d{9,15}", phone):
+    if not re.fullmatch(r"\+?[0-9]{9,15}", phone):
         problems.append(f"phone {dossier.phone!r}: 9 to 15 digits; use 000000000 when unknown")
     email = (dossier.email or "").strip()
     if email != "inconnu" and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         problems.append(f"email {dossier.email!r} is not an address; use 'inconnu' when unknown")
     postcode = (dossier.postcode or "").strip() or None
-    if postcode is not None and not re.fullmatch(r"\d{5}", postcode):
-        problems.append(f"postcode {dossier.postcode!r}: 5 digits")
+    if postcode is not None and not is_known_postcode(postcode):
+        problems.append(f"postcode {dossier.postcode!r}: 5 digits naming a French département")
     if problems:
         raise InvalidDossierError("; ".join(problems))
     return Dossier(ref, dossier.claim_date, cents(deductible), dossier.guarantee, phone, email, postcode)
@@ -328,14 +340,23 @@ class Store:
             row = session.get(PageCacheRow, (sha256, extractor_version))
             return None if row is None else [_page_from_json(page) for page in row.pages]
 
-    def save_pages(self, sha256: str, extractor_version: str, pages: list[PageText]) -> None:
+    def cached_einvoice_xml(self, sha256: str, extractor_version: str) -> bytes | None:
+        """The e-invoice XML saved with the pages (None when the file carries none or was not read)."""
+        with self.transaction() as session:
+            row = session.get(PageCacheRow, (sha256, extractor_version))
+            return None if row is None or row.einvoice_xml is None else bytes(row.einvoice_xml)
+
+    def save_pages(self, sha256: str, extractor_version: str, pages: list[PageText],
+                   einvoice_xml: bytes | None = None) -> None:
         with self.transaction() as session:
             row = session.get(PageCacheRow, (sha256, extractor_version))
             data = [_page_json(page) for page in pages]
             if row is None:
-                session.add(PageCacheRow(sha256=sha256, extractor_version=extractor_version, pages=data, created_at=_now()))
+                session.add(PageCacheRow(sha256=sha256, extractor_version=extractor_version, pages=data,
+                                         einvoice_xml=einvoice_xml, created_at=_now()))
             else:
                 row.pages = data
+                row.einvoice_xml = einvoice_xml
 
     def save_extraction(self, sha256: str, extractor_version: str, extraction: Extraction) -> None:
         contract = extraction.to_contract()

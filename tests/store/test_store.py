@@ -125,6 +125,15 @@ def test_pages_and_extraction_cache(store):
     assert store.cached_extraction("a" * 64, "1").to_contract() == extraction.to_contract()
 
 
+def test_the_einvoice_xml_is_kept_with_the_pages(store):
+    xml = "<?xml version='1.0' encoding='UTF-8'?><rsm:CrossIndustryInvoice>é</rsm:CrossIndustryInvoice>".encode()
+    store.save_pages("b" * 64, "p1", [], xml)
+    assert store.cached_einvoice_xml("b" * 64, "p1") == xml
+    assert store.cached_einvoice_xml("b" * 64, "p2") is None
+    store.save_pages("c" * 64, "p1", [])
+    assert store.cached_einvoice_xml("c" * 64, "p1") is None and store.cached_pages("c" * 64, "p1") == []
+
+
 def test_record_review_writes_decision_events_and_audit_once(store):
     store.create_dossier(make_dossier(), today=TODAY)
     store.add_document("D-1", make_document())
