@@ -232,8 +232,11 @@ def _better_reading(by_figures: list[LineItem], by_header: list[LineItem], lines
     printed = printed_amounts(lines)
     figures_sum = sum((i.total_ht for i in by_figures), Decimal("0")) in printed
     header_sum = sum((i.total_ht for i in by_header), Decimal("0")) in printed
-    # Every row the figures found holds by construction (a price per N units included).
-    return (figures_sum, len(by_figures)) > (header_sum, _consistent(by_header))
+    if figures_sum != header_sum:
+        return figures_sum
+    # Every row the figures found holds by construction (a price per N units included); they must not
+    # drop a row the header read (a line whose figures do not add up is still a line).
+    return len(by_figures) >= len(by_header) and len(by_figures) > _consistent(by_header)
 
 
 def read_quote(pages: list[PageText], doc_id: str) -> Extraction:
