@@ -19,6 +19,7 @@ from cli.dossier import dossier_app
 from cli.exit_codes import ExitCode
 from cli.grid import grid_app
 from cli.render import print_review
+from cli.users import user_app
 from flows.runtime import configure_prefect, home
 from pipeline.errors import InvalidDossierError, OrchestrationError, QuoteReviewError
 from pipeline.models import Dossier, euros
@@ -33,6 +34,7 @@ server_app = typer.Typer(help="The long-lived local Prefect server that makes ev
 app.add_typer(server_app, name="server")
 app.add_typer(dossier_app, name="dossier")
 app.add_typer(grid_app, name="grid")
+app.add_typer(user_app, name="user")
 
 # Not a terminal (a pipe, a log): 140 columns, so verdict tables stay readable.
 _WIDTH = shutil.get_terminal_size((140, 40)).columns
