@@ -279,3 +279,23 @@ def reprocess(
         out.print(f"  {ref}: {before} → {after}")
     for ref, message in report.errors:
         err.print(f"[red]error[/red] {ref}: {message}", highlight=False)
+
+
+@app.command()
+def web(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port."),
+    db: str = typer.Option(None, "--db", envvar="QUOTE_REVIEW_DB", help="Database URL (default SQLite in var/)."),
+    grid: Path = typer.Option(None, "--grid", help="Price grid folder (default reference_prices/)."),
+) -> None:
+    """The reviewers' web app (users: `quote-review user add NAME --role R`); the API is documented at /docs."""
+    import uvicorn
+
+    from web.app import create_app
+
+    try:
+        application = create_app(db, grid, home())
+    except QuoteReviewError as error:
+        fail(error)
+    out.print(f"quote-review web on http://{host}:{port}/ (database {application.state.context.store.url})")
+    uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=False)
