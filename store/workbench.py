@@ -36,9 +36,10 @@ SORTS = {
     "revised": ReviewRow.revised_ttc_cents,
     "guarantee": DossierRow.guarantee,
 }
-# Reviewer statuses that close a dossier for good; the robot's closes are the sample's population.
+# The robot's closes (statuses that end a dossier, decided by the robot) are what the queue samples.
 ROBOT_CLOSES = frozenset(rules.TERMINAL_STATUSES)
 REQUEST_QUOTE_REASONS = ("not_revisable", "unreachable")
+MIN_SUPPLIER_SEARCH = 3  # letters of a supplier's name before it is searched (one letter matches them all)
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,7 @@ class Workbench:
             text = wanted.search.strip()
             key = _name_key(text)
             conditions = [func.lower(DossierRow.ref).contains(text.lower(), autoescape=True)]
-            if key:
+            if key and len(key) >= MIN_SUPPLIER_SEARCH:
                 conditions.append(ExtractionRow.supplier_name_key.contains(key, autoescape=True))
             if text.isdigit():
                 conditions.append(ExtractionRow.supplier_siret.startswith(text, autoescape=True))

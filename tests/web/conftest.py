@@ -1,3 +1,5 @@
+import shutil
+
 import pytest
 from argon2 import PasswordHasher
 
@@ -17,8 +19,19 @@ def _app(db_url, home):
     return create_app(context=context, warm=False)
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """An empty, migrated SQLite file each test copies (migrating costs a second or more per test)."""
+    from store import open_store
+
+    path = tmp_path_factory.mktemp("template") / "web.db"
+    open_store(f"sqlite:///{path}").close()
+    return path
+
+
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path, migrated_sqlite):
+    shutil.copyfile(migrated_sqlite, tmp_path / "web.db")
     application = _app(f"sqlite:///{tmp_path / 'web.db'}", tmp_path / "home")
     yield application
     application.state.context.close()
