@@ -14,9 +14,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.decide import MOTIVES, Review
-from pipeline.errors import InvalidDossierError, QuoteReviewError
-from pipeline.models import GUARANTEES, Dossier, cents
+from core.errors import InvalidDossierError, QuoteReviewError
+from core.models import GUARANTEES, Dossier, cents
+from core.review import MOTIVES, Review
 from store import Store, default_db_url, open_store
 
 dossier_app = typer.Typer(help="Dossiers: create, show, override a line, close, reopen, approve, history.",
@@ -225,6 +225,20 @@ def reopen(ref: str, by: ByOption, reason: Annotated[str, typer.Option("--reason
     except QuoteReviewError as error:
         _fail(error)
     console.print(f"dossier {ref} reopened: to_review")
+
+
+@dossier_app.command("request-quote")
+def request_quote(ref: str, by: ByOption,
+                  why: Annotated[str, typer.Option("--why", help="not_revisable or unreachable")],
+                  reason: Annotated[Optional[str], typer.Option("--reason")] = None, db: DbOption = None) -> None:
+    """Ask the policyholder for a new quote: the dossier stays open, out of the review queue, until it comes."""
+    from store.workbench import Workbench
+
+    try:
+        Workbench(_store(db)).request_new_quote(ref, why, by=by, reason=reason)
+    except QuoteReviewError as error:
+        _fail(error)
+    console.print(f"dossier {ref}: new quote asked ({why})")
 
 
 @dossier_app.command()

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.errors import QuoteReviewError
+from core.errors import QuoteReviewError
 from store import default_db_url, open_store
 from store.accounts import ROLES, Accounts
 

@@ -21,7 +21,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, select
 
-from pipeline.errors import QuoteReviewError
+from core.errors import QuoteReviewError
 from store.models import UserRow, WebSessionRow
 from store.repository import Store, _audit
 

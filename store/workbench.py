@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from sqlalchemy import and_, func, or_, select
 
-from pipeline import decide as rules
-from pipeline.errors import InvalidDossierError, StateError
+from core.enums import TERMINAL_STATUSES, DecidedBy, Status
+from core.errors import InvalidDossierError, StateError
 from store.models import (
     AssignmentRow,
     AuditRow,
@@ -37,7 +37,7 @@ SORTS = {
     "guarantee": DossierRow.guarantee,
 }
 # The robot's closes (statuses that end a dossier, decided by the robot) are what the queue samples.
-ROBOT_CLOSES = frozenset(rules.TERMINAL_STATUSES)
+ROBOT_CLOSES = frozenset(TERMINAL_STATUSES)
 REQUEST_QUOTE_REASONS = ("not_revisable", "unreachable")
 MIN_SUPPLIER_SEARCH = 3  # letters of a supplier's name before it is searched (one letter matches them all)
 
@@ -116,7 +116,7 @@ class QueueRules:
         for siren in self.sirens:
             if not (len(siren) == 9 and siren.isdigit()):
                 raise InvalidDossierError(f"SIREN {siren!r}: 9 digits")
-        from pipeline.models import GUARANTEES
+        from core.models import GUARANTEES
         for guarantee in self.guarantees:
             if guarantee not in GUARANTEES:
                 raise InvalidDossierError(f"guarantee {guarantee!r} is not one of: {', '.join(GUARANTEES)}")
@@ -289,15 +289,15 @@ class Workbench:
         queue_rules = self.queue_rules()
         with self.store.transaction() as session:
             rows = session.execute(self._listing().where(or_(
-                ReviewRow.status == rules.TO_REVIEW,
-                and_(ReviewRow.decided_by == "robot", ReviewRow.status.in_(ROBOT_CLOSES)),
+                ReviewRow.status == Status.TO_REVIEW,
+                and_(ReviewRow.decided_by == DecidedBy.ROBOT, ReviewRow.status.in_(ROBOT_CLOSES)),
             ))).all()
             assigned = dict(session.execute(select(AssignmentRow.dossier_ref, AssignmentRow.assignee)).all())
             after_review = self._later_actions(session, {row.ref: row.reviewed_at for row in rows})
         items = []
         for row in rows:
             done = after_review.get(row.ref, set())
-            if row.status == rules.TO_REVIEW:
+            if row.status == Status.TO_REVIEW:
                 if "request_quote" in done:
                     continue
                 reason = "to_review"
@@ -361,7 +361,7 @@ class Workbench:
         """A reviewer confirms a robot close sampled for a second look (to change it, reopen it)."""
         with self.store.transaction() as session:
             current = _latest_review_row(session, dossier_ref)
-            if current is None or current.decided_by != "robot" or current.status not in ROBOT_CLOSES:
+            if current is None or current.decided_by != DecidedBy.ROBOT or current.status not in ROBOT_CLOSES:
                 raise StateError(f"dossier {dossier_ref} is not a close of the robot; nothing to confirm")
             _audit(session, dossier_ref, by, "second_look", reason=reason,
                    after={"review_id": current.id, "status": current.status})
@@ -374,7 +374,7 @@ class Workbench:
         with self.store.transaction() as session:
             current = _latest_review_row(session, dossier_ref)
             _dossier_row(session, dossier_ref)
-            if current is not None and current.status in rules.TERMINAL_STATUSES:
+            if current is not None and current.status in TERMINAL_STATUSES:
                 raise StateError(f"dossier {dossier_ref} is closed (status {current.status}); reopen it first")
             _audit(session, dossier_ref, by, "request_quote", reason=reason,
                    after={"why": why, "document_version": None if current is None else current.document_version})

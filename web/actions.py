@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from pipeline.errors import InvalidDossierError, QuoteReviewError
+from core.errors import InvalidDossierError, QuoteReviewError
 from store.accounts import User
 from store.workbench import QueueRules
 from web.services import WebContext

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from pipeline.errors import InvalidDossierError
+from core.errors import InvalidDossierError
 from store.accounts import WebSession
 from store.workbench import ListFilter, ListedDossier
 from web.actions import ACTIONS, perform, require

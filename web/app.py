@@ -20,8 +20,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.base import BaseHTTPMiddleware
 
-from pipeline.errors import BadInputError, InvalidDossierError, QuoteReviewError, StateError, TooLargeError
-from pipeline.ingest import MAX_BYTES
+from core.errors import BadInputError, InvalidDossierError, QuoteReviewError, StateError, TooLargeError
+from ingestion.ingest import MAX_BYTES
 from store.accounts import AccountError, AccountPolicy, LoginError, WebSession
 from web.actions import ForbiddenError
 from web.services import WebContext
@@ -168,6 +168,6 @@ def create_app(db_url: str | None = None, grid_dir: Path | None = None, home: Pa
 
 
 def _euros(value) -> str:
-    from pipeline.models import euros
+    from core.models import euros
 
     return euros(value)

@@ -11,9 +11,9 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from pipeline.decide import MOTIVES
-from pipeline.errors import InvalidDossierError, QuoteReviewError
-from pipeline.models import GUARANTEES, Dossier
+from core.review import MOTIVES
+from core.errors import InvalidDossierError, QuoteReviewError
+from core.models import GUARANTEES, Dossier
 from store.accounts import ROLES, LoginError, WebSession
 from store.workbench import ListFilter
 from web.actions import ACTIONS, money, perform, queue_rules_from, require

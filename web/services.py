@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from extractors import EXTRACTOR_VERSION
-from pipeline.errors import QuoteReviewError, TooLargeError
-from pipeline.ingest import MAX_BYTES
-from pipeline.models import Document, MediaType
+from core.errors import QuoteReviewError, TooLargeError
+from ingestion.ingest import MAX_BYTES
+from core.models import Document, MediaType
 from pipeline.review import ReviewServices, review_file
 from store.accounts import AccountPolicy, Accounts
 from store.workbench import Workbench

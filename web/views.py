@@ -6,9 +6,9 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from extractors import EXTRACTOR_VERSION
-from pipeline.decide import NEEDS_HUMAN, Review
-from pipeline.errors import StateError
-from pipeline.models import Dossier, LineItem
+from core.review import NEEDS_HUMAN, Review
+from core.errors import StateError
+from core.models import Dossier, LineItem
 from store import AuditEntry, StoredDocument
 from store.workbench import Upload
 from web.services import WebContext
@@ -117,10 +117,12 @@ def document_kind(context: WebContext, sha256: str | None) -> str | None:
     if not sha256:
         return None
     if sha256 not in _kinds:
+        pages = context.store.cached_pages(sha256, EXTRACTOR_VERSION)
+        if not pages:
+            return None  # not read yet: asked again once it is
         if len(_kinds) > 50_000:
             _kinds.clear()
-        pages = context.store.cached_pages(sha256, EXTRACTOR_VERSION) or []
-        words = sorted(pages[0].words, key=lambda w: (round(w.y0, 2), w.x0)) if pages else []
+        words = sorted(pages[0].words, key=lambda w: (round(w.y0, 2), w.x0))
         _kinds[sha256] = _kind_of(tuple(w.text for w in words[:400]))
     return _kinds[sha256]
 

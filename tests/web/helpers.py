@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from fastapi.testclient import TestClient
 
-from pipeline.decide import Flag, LineReview, Review
-from pipeline.models import Dossier
+from core.models import Flag
+from core.review import LineReview, Review
+from core.models import Dossier
 
 D = Decimal
 PASSWORD = "correct horse battery"

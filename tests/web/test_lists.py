@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import InvalidDossierError, StateError
-from pipeline.models import Document, Extraction, LineItem, MediaType, Supplier, Totals
+from core.errors import InvalidDossierError, StateError
+from core.models import Document, Extraction, LineItem, MediaType, Supplier, Totals
 from store.workbench import ListFilter, QueueRules
 from tests.web.helpers import decided, sign_in
 
