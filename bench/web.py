@@ -28,6 +28,8 @@ from pathlib import Path
 import httpx
 
 REPO = Path(__file__).resolve().parents[1]
+# Run as a script, bench/ comes first on the path, and bench/decisions.py would hide the decisions package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 CLI = str(Path(sys.executable).with_name("quote-review"))
 DIGITAL = REPO / "examples" / "devis-plombier-juste.pdf"
 SCANNED = REPO / "examples" / "devis-scan.png"
