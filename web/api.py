@@ -18,7 +18,7 @@ from store.accounts import WebSession
 from store.workbench import ListFilter, ListedDossier
 from web.actions import ACTIONS, perform, require
 from web.app import SESSION_COOKIE, context_of, set_session_cookie, signed_in
-from web.html import _submit, dossier_from_form
+from web.html import _create_and_submit, _submit, dossier_from_form
 from web.views import document_kind, dossier_view, review_json
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -139,8 +139,7 @@ async def create_dossier(
     require(session.user, "upload")
     dossier = dossier_from_form({"ref": ref, "claim_date": claim_date, "deductible": deductible,
                                  "guarantee": guarantee, "phone": phone, "email": email, "postcode": postcode})
-    await run_in_threadpool(context.store.create_dossier, dossier, session.user.name)
-    upload_id = await _submit(context, dossier.ref, document, session.user.name)
+    upload_id = await _create_and_submit(context, dossier, document, session.user.name)
     return Accepted(ref=dossier.ref, upload_id=upload_id, status_url=f"/api/dossiers/{dossier.ref}")
 
 

@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import io
 import secrets
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -33,6 +34,7 @@ Session = Annotated[WebSession, Depends(signed_in)]
 STATES = ("to_review", "ren_proposed", "not_revisable", "closed", "accepted_under_200", "auto_validated",
           "out_of_scope", "duplicate", "not_a_quote", "none")
 UPLOAD_CHUNK = 1024 * 1024
+QUEUE_ROWS = 200  # the oldest first; "take the oldest free dossier" reaches the rest
 
 
 def render(request: Request, name: str, session: WebSession | None, status_code: int = 200, **values) -> HTMLResponse:
@@ -167,9 +169,7 @@ async def create_dossier(
         require(session.user, "upload")
         if document is None or not document.filename:
             raise InvalidDossierError("choose the quote or invoice to review (one PDF, JPG or PNG)")
-        dossier = dossier_from_form(values)
-        await run_in_threadpool(context.store.create_dossier, dossier, session.user.name)
-        await _submit(context, ref.strip(), document, session.user.name)
+        await _create_and_submit(context, dossier_from_form(values), document, session.user.name)
     except QuoteReviewError as error:
         return render(request, "dossier_new.html", session, status_code=http_status(error), guarantees=GUARANTEES,
                       values=values, error=error, today=dt.date.today().isoformat())
@@ -189,12 +189,27 @@ def dossier_from_form(values: dict) -> Dossier:
                    str(values.get("email") or ""), str(values.get("postcode") or "").strip() or None)
 
 
-async def _submit(context, ref: str, document: UploadFile, by: str) -> int:
-    """Hand the spooled upload to the worker, copied in chunks (the size limit applies as it is read)."""
+async def _spool(context, document: UploadFile) -> Path:
+    """The upload copied in chunks into the app's spool (the size limit applies as it is read)."""
     source = document.file
     source.seek(0)
-    return await run_in_threadpool(context.submit_review, ref, document.filename,
-                                   iter(lambda: source.read(UPLOAD_CHUNK), b""), by=by)
+    return await run_in_threadpool(context.spool, document.filename, iter(lambda: source.read(UPLOAD_CHUNK), b""))
+
+
+async def _submit(context, ref: str, document: UploadFile, by: str) -> int:
+    spooled = await _spool(context, document)
+    return await run_in_threadpool(lambda: context.start_review(ref, spooled, by=by))
+
+
+async def _create_and_submit(context, dossier: Dossier, document: UploadFile, by: str) -> int:
+    """Spool first, so a file refused for its size creates no dossier; then the dossier, then the review."""
+    spooled = await _spool(context, document)
+    try:
+        await run_in_threadpool(context.store.create_dossier, dossier, by)
+    except BaseException:
+        context.discard(spooled)
+        raise
+    return await run_in_threadpool(lambda: context.start_review(dossier.ref, spooled, by=by))
 
 
 @router.post("/dossiers/{ref:path}/document")
@@ -273,7 +288,8 @@ def queue(request: Request, session: Session, mine: int = 0):
     items = context.workbench.queue(session.user.name if mine else None)
     reviewers = [u for u in context.accounts.users() if u.active and u.role in ("reviewer", "manager")] \
         if session.user.may("assign") else []
-    return render(request, "queue.html", session, items=items, mine=bool(mine), reviewers=reviewers,
+    return render(request, "queue.html", session, items=items[:QUEUE_ROWS], total=len(items), mine=bool(mine),
+                  reviewers=reviewers,
                   rules=context.workbench.queue_rules())
 
 

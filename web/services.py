@@ -30,6 +30,9 @@ PAGE_IMAGE_MAX_WIDTH = 1400  # pixels: sharp enough to read a line, light enough
 TEXT_LAYER_SCALE = 2.0  # pdfium renders a text-layer page at 144 dpi
 UPLOAD_CHUNK = 1024 * 1024
 _pdfium_lock = threading.Lock()  # pdfium is not thread-safe
+# The worker renders a document's pages after its review while the page, reloading, may ask for them:
+# one renders, the other waits and finds the files.
+_render_lock = threading.Lock()
 
 
 @dataclass
@@ -69,11 +72,10 @@ class WebContext:
 
     # --- uploads ------------------------------------------------------------------------------
 
-    def submit_review(self, dossier_ref: str, source_name: str, chunks, *, by: str) -> int:
-        """Spool the upload (refusing it past the size limit), then review it on the worker thread."""
-        name = safe_name(source_name)
+    def spool(self, source_name: str, chunks) -> Path:
+        """Copy an upload into a fresh private folder under its cleaned name, refusing it past the size limit."""
         folder = Path(tempfile.mkdtemp(prefix="upload-", dir=self._spool_dir()))
-        path = folder / name
+        path = folder / safe_name(source_name)
         size = 0
         try:
             with path.open("wb") as handle:
@@ -86,8 +88,19 @@ class WebContext:
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
-        upload_id = self.workbench.start_upload(dossier_ref, name, by=by)
-        self.jobs[upload_id] = self.worker.submit(self._review, upload_id, dossier_ref, path)
+        return path
+
+    def discard(self, spooled: Path) -> None:
+        shutil.rmtree(spooled.parent, ignore_errors=True)
+
+    def start_review(self, dossier_ref: str, spooled: Path, *, by: str) -> int:
+        """Review a spooled upload on the worker thread; its progress is the upload row's state."""
+        try:
+            upload_id = self.workbench.start_upload(dossier_ref, spooled.name, by=by)
+        except BaseException:
+            self.discard(spooled)
+            raise
+        self.jobs[upload_id] = self.worker.submit(self._review, upload_id, dossier_ref, spooled)
         return upload_id
 
     def wait(self, upload_id: int, timeout: float | None = None) -> None:
@@ -145,6 +158,10 @@ class WebContext:
     def render_pages(self, document: Document) -> None:
         """Text-layer PDF pages as pdfium draws them; OCR pages as the OCR read them (after the clean-up
         that straightens a photo), so the line boxes, in fractions of that page, fall on their words."""
+        with _render_lock:
+            self._render_missing(document)
+
+    def _render_missing(self, document: Document) -> None:
         pages = self.store.cached_pages(document.sha256, EXTRACTOR_VERSION) or []
         sources = {page.number: page.source for page in pages}
         for number in range(1, document.page_count + 1):

@@ -119,7 +119,13 @@ def test_a_reviewer_and_a_manager_review_a_quote_in_the_browser(server, browser,
     rows, boxes = rita.locator("tr.line"), rita.locator("rect.box")
     expect(rows).to_have_count(len(review.lines))
     expect(boxes).to_have_count(len(review.lines))
-    assert rita.evaluate("() => document.querySelector('svg.page image').getBBox().width") > 0
+    natural_width = rita.evaluate("""() => new Promise(resolve => {
+        const image = new Image();
+        image.onload = () => resolve(image.naturalWidth);
+        image.onerror = () => resolve(0);
+        image.src = document.querySelector('svg.page image').getAttribute('href');
+    })""")
+    assert natural_width > 500  # the page image itself, not a broken-image placeholder
     rita.locator("#line-3").click()
     expect(rita.locator('rect.box[data-line="3"]')).to_have_class(re.compile(r"\bselected\b"))
     rita.locator('rect.box[data-line="5"]').click()
@@ -130,6 +136,9 @@ def test_a_reviewer_and_a_manager_review_a_quote_in_the_browser(server, browser,
     rita.keyboard.press("ArrowDown")
     expect(rita.locator("#line-6")).to_be_focused()
     expect(rita.locator('rect.box[data-line="6"]')).to_have_class(re.compile(r"\bselected\b"))
+    rita.locator("#line-1").click()  # a cut line: its box turns purple on the page
+    rita.evaluate("() => window.scrollTo(0, document.querySelector('.review-layout').offsetTop - 250)")
+    rita.wait_for_timeout(400)  # the smooth scroll
     rita.screenshot(path=str(artefacts / "03-dossier-page.png"), full_page=False)
 
     # The robot closed it (< 200 € saved): a reviewer may not reopen, the server refuses even a forged post.

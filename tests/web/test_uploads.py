@@ -78,6 +78,9 @@ def test_an_upload_over_the_limit_is_refused_with_e_too_large(app, context, monk
     monkeypatch.setattr("web.services.MAX_BYTES", 1000)
     response = _create(client, "W-4", "big.pdf", b"%PDF" + b"0" * 2000)
     assert response.status_code == 413 and "E_TOO_LARGE" in response.text
+    assert context.store.find_dossier("W-4") is None  # refused before the dossier was created
+    assert not [p for p in (context.home / "uploads").rglob("*") if p.is_file()]
+    context.store.create_dossier(__import__("tests.web.helpers", fromlist=["x"]).make_dossier("W-4"), by="t")
     monkeypatch.setattr("web.app.MAX_REQUEST_BYTES", 1000)
     response = client.post("/api/dossiers/W-4/document", files={"document": ("big.pdf", b"0" * 5000, "application/pdf")},
                            headers={"X-CSRF-Token": client.csrf})
