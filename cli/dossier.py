@@ -1,23 +1,27 @@
 """``quote-review dossier ...``: create dossiers and record reviewers' outcomes.
 
 Every command takes ``--db`` (default ``$QUOTE_REVIEW_DB``, else ``sqlite:///var/quote-review.db``
-under the current directory). Errors print their stable code and exit with status 2.
+under the current directory). Errors print their stable code and exit with the status of README's
+table (3 for an invalid dossier or a change the dossier's state does not allow).
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.exit_codes import ExitCode
+from cli.inputs import dossier_from_values, parse_amount
 from core.errors import InvalidDossierError, QuoteReviewError
 from core.models import GUARANTEES, Dossier, cents
 from core.review import MOTIVES, Review
 from store import Store, default_db_url, open_store
+from workflow import DossierService
 
 dossier_app = typer.Typer(help="Dossiers: create, show, override a line, close, reopen, approve, history.",
                           no_args_is_help=True)
@@ -41,17 +45,14 @@ def _store(db: str | None) -> Store:
 
 def _fail(error: QuoteReviewError) -> None:
     console.print(f"[red]{error.code}[/red]: {error.message}", highlight=False)
-    raise typer.Exit(2)
+    raise typer.Exit(int(ExitCode.for_error(error)))
 
 
 def _money(text: str, what: str) -> Decimal:
     try:
-        value = Decimal(text.replace(",", ".").replace(" ", ""))
-    except InvalidOperation:
-        _fail(InvalidDossierError(f"{what} must be an amount in euros, got {text!r}"))
-    if not value.is_finite():
-        _fail(InvalidDossierError(f"{what} must be an amount in euros, got {text!r}"))
-    return value
+        return parse_amount(text, what)
+    except InvalidDossierError as error:
+        _fail(error)
 
 
 @dossier_app.command()
@@ -68,12 +69,8 @@ def create(
 ) -> None:
     """Create a dossier."""
     try:
-        date = dt.date.fromisoformat(claim_date)
-    except ValueError:
-        _fail(InvalidDossierError(f"claim date {claim_date!r} is not a date (YYYY-MM-DD)"))
-    try:
         dossier = _store(db).create_dossier(
-            Dossier(ref, date, _money(deductible, "the deductible"), guarantee, phone, email, postcode), by=by)
+            dossier_from_values(ref, claim_date, postcode, guarantee, deductible, phone, email), by=by)
     except QuoteReviewError as error:
         _fail(error)
     console.print(f"dossier {dossier.ref} created ({dossier.guarantee}, deductible {dossier.deductible} €)")
@@ -166,7 +163,7 @@ def override(
         store = _store(db)
         index = line - 1  # printed numbers start at 1, line indexes at 0
         grid_item = _grid_item(store, ref, index, item) if item else None
-        stored = store.override(ref, index, by=by, reason=reason, covered=covered, grid_item=grid_item,
+        stored = DossierService(store).override(ref, index, by=by, reason=reason, covered=covered, grid_item=grid_item,
                                 amount=None if amount is None else _money(amount, "--amount"))
     except QuoteReviewError as error:
         _fail(error)
@@ -199,7 +196,7 @@ def close(
 ) -> None:
     """Close the dossier with a motive; the indemnity follows the motive."""
     try:
-        stored = _store(db).close_dossier(ref, motive, by=by, reason=reason)
+        stored = DossierService(_store(db)).close_dossier(ref, motive, by=by, reason=reason)
     except QuoteReviewError as error:
         _fail(error)
     console.print(f"dossier {ref} closed: {motive}; indemnity {_fmt(stored.review.indemnity)}", highlight=False)
@@ -209,7 +206,7 @@ def close(
 def propose_ren(ref: str, by: ByOption, reason: Annotated[str, typer.Option("--reason")], db: DbOption = None) -> None:
     """Offer repair in kind (REN) on a dossier under review, for its revised work."""
     try:
-        stored = _store(db).propose_ren(ref, by=by, reason=reason)
+        stored = DossierService(_store(db)).propose_ren(ref, by=by, reason=reason)
     except QuoteReviewError as error:
         _fail(error)
     review = stored.review
@@ -221,7 +218,7 @@ def propose_ren(ref: str, by: ByOption, reason: Annotated[str, typer.Option("--r
 def reopen(ref: str, by: ByOption, reason: Annotated[str, typer.Option("--reason")], db: DbOption = None) -> None:
     """Reopen a closed dossier (recorded with its reason)."""
     try:
-        _store(db).reopen(ref, by=by, reason=reason)
+        DossierService(_store(db)).reopen(ref, by=by, reason=reason)
     except QuoteReviewError as error:
         _fail(error)
     console.print(f"dossier {ref} reopened: to_review")
@@ -245,7 +242,7 @@ def request_quote(ref: str, by: ByOption,
 def approve(ref: str, by: ByOption, db: DbOption = None) -> None:
     """Approve the dossier's pending payment (approver level or a current delegation needed)."""
     try:
-        event = _store(db).approve_payment(ref, by=by)
+        event = DossierService(_store(db)).approve_payment(ref, by=by)
     except QuoteReviewError as error:
         _fail(error)
     approval = event.payload["payment"]["approval"]

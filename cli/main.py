@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import hashlib
 import json
 import shutil
+import signal
 import sys
-from decimal import Decimal, InvalidOperation
+import threading
 from pathlib import Path
 
 import typer
@@ -15,12 +14,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+import quote_review
 from cli.dossier import dossier_app
 from cli.exit_codes import ExitCode
+from cli.inputs import batch_dossiers, dossier_from_values
 from cli.grid import grid_app
 from cli.render import print_review
 from cli.users import user_app
-from core.errors import InvalidDossierError, OrchestrationError, QuoteReviewError
+from core.errors import OrchestrationError, QuoteReviewError
 from core.models import Dossier, euros
 from flows.runtime import configure_prefect, home
 
@@ -42,6 +43,19 @@ out = Console(width=_WIDTH)
 err = Console(stderr=True, width=_WIDTH)
 
 
+def _stop_on_sigterm(signum, frame) -> None:
+    # As Ctrl-C: unwinds the command, so the temporary Prefect server, the page readers and their
+    # Tesseract processes are stopped by the same clean-up as a normal exit (atexit, finally).
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@app.callback()
+def _every_command() -> None:
+    """Review building-repair quotes sent after a home-insurance claim."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
+
+
 def fail(error: QuoteReviewError) -> None:
     err.print(f"[red]error[/red] {error.one_line()}", highlight=False, soft_wrap=True)
     raise typer.Exit(int(ExitCode.for_error(error)))
@@ -53,16 +67,14 @@ def extract(
     out_dir: Path | None = typer.Option(None, "--out", help="Write one <doc_id>.json per document here."),
 ) -> None:
     """Read quotes into the JSON of schemas/quote.schema.json (no database, no Prefect)."""
-    from extractors import extract_document
-
     status = ExitCode.OK
     if out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)
     for path in paths:
         try:
-            extraction = extract_document(path)
+            extraction = quote_review.extract(path)
         except QuoteReviewError as error:
-            error.path = error.path or str(path)
+            error.path = str(path)
             err.print(f"[red]error[/red] {error.one_line()}", highlight=False, soft_wrap=True)
             status = ExitCode.BAD_INPUT
             continue
@@ -105,23 +117,15 @@ def server_status() -> None:
     raise typer.Exit(0 if healthy else 1)
 
 
-def _dossier_from_options(ref: str, claim_date: str | None, postcode: str | None, guarantee: str, deductible: str,
-                          phone: str, email: str) -> Dossier:
-    try:
-        claim = dt.date.fromisoformat(claim_date) if claim_date else dt.date.today()
-        amount = Decimal(deductible.replace(",", "."))
-    except (ValueError, InvalidOperation) as exc:
-        raise InvalidDossierError(f"bad dossier field: {exc}") from exc
-    return Dossier(ref=ref, claim_date=claim, deductible=amount, guarantee=guarantee, phone=phone, email=email,
-                   postcode=postcode)
-
-
 def _prepare_prefect() -> str:
     """Configure Prefect before any flow module imports it (its settings are read at import)."""
     mode = configure_prefect()
     if mode == "ephemeral":
         err.print("[dim]no local Prefect server: starting a temporary one (about 20 s); "
                   "`quote-review server start` keeps one running[/dim]")
+        from flows.runtime import start_temporary_server
+
+        start_temporary_server()
     return mode
 
 
@@ -151,37 +155,33 @@ def review(
 ) -> None:
     """Review one quote for one dossier and print the verdict."""
     try:
-        record = _dossier_from_options(dossier, claim_date, postcode, guarantee, deductible, phone, email)
+        record = dossier_from_values(dossier, claim_date, postcode, guarantee, deductible, phone, email)
         _prepare_prefect()
-        from flows.review import review_quote
-
-        outcome = _run_flow(lambda: review_quote(str(file), record, db, str(grid) if grid else None, str(home())))
+        verdict = _run_flow(lambda: quote_review.review(file, record, db=db, grid=grid, home=home(), prefect=True))
     except QuoteReviewError as error:
         fail(error)
-    if outcome.error:
-        fail(outcome.error)
     if output_format == "json":
-        sys.stdout.write(json.dumps(outcome.review.to_contract(), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps(verdict.to_contract(), ensure_ascii=False, indent=2) + "\n")
     else:
-        print_review(out, outcome.review, f"{file.name} — dossier {dossier}")
+        print_review(out, verdict, f"{file.name} — dossier {dossier}")
 
 
 SIDE_FILES = {".csv", ".json", ".md", ".txt"}
+DOCUMENT_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png"}
 
 
-def _batch_items(folder: Path, dossiers_csv: Path | None, defaults: dict) -> list[tuple[str, Dossier]]:
-    listed: dict[str, dict] = {}
-    if dossiers_csv:
-        with dossiers_csv.open(newline="", encoding="utf-8") as handle:
-            listed = {row["file"]: row for row in csv.DictReader(handle)}
-    items = []
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".") and p.suffix.lower() not in SIDE_FILES)
-    for path in files:
-        row = {**defaults, **{k: v for k, v in listed.get(path.name, {}).items() if v}}
-        ref = row.get("dossier_ref") or f"AUTO-{hashlib.sha1(path.name.encode()).hexdigest()[:8].upper()}"
-        items.append((str(path), _dossier_from_options(ref, row.get("claim_date"), row.get("postcode"), row["guarantee"],
-                                                       row["deductible"], row["phone"], row["email"])))
-    return items
+def batch_files(folder: Path) -> list[Path]:
+    """The entries of a folder a batch reviews: every file but hidden and side files (CSV, notes);
+    links and other non-files too, so that they are refused and reported, not skipped; and a folder
+    named like a document (``x.pdf``), reported for the same reason."""
+    chosen = []
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith(".") or entry.suffix.lower() in SIDE_FILES:
+            continue
+        if entry.is_dir() and not entry.is_symlink() and entry.suffix.lower() not in DOCUMENT_SUFFIXES:
+            continue
+        chosen.append(entry)
+    return chosen
 
 
 @app.command()
@@ -200,20 +200,26 @@ def batch(
     defaults = {"guarantee": guarantee, "deductible": deductible, "postcode": postcode, "phone": "000000000",
                 "email": "inconnu", "claim_date": None}
     try:
-        items = _batch_items(folder, dossiers, defaults)
-        _prepare_prefect()
-        from flows.review import on_document_done, review_batch
+        items, bad_rows = batch_dossiers(batch_files(folder), dossiers, defaults)
+        outcomes = []
+        if items:
+            _prepare_prefect()
+            from flows.review import on_document_done, review_batch
 
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=err, transient=True) as progress:
-            bar = progress.add_task("reviewing", total=len(items))
-            remove = on_document_done(lambda job: progress.update(bar, advance=1, description=Path(job.path).name))
-            try:
-                outcomes = _run_flow(lambda: review_batch(items, db, str(grid) if grid else None, str(home())))
-            finally:
-                remove()
+            with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                          TimeElapsedColumn(), console=err, transient=True) as progress:
+                bar = progress.add_task("reviewing", total=len(items))
+                remove = on_document_done(lambda job: progress.update(bar, advance=1, description=Path(job.path).name))
+                try:
+                    outcomes = _run_flow(lambda: review_batch(items, db, str(grid) if grid else None, str(home())))
+                finally:
+                    remove()
     except QuoteReviewError as error:
         fail(error)
+    from pipeline.review import ReviewOutcome
+
+    # A file whose dossier row is wrong is not reviewed; it has its error line like a refused file.
+    outcomes += [ReviewOutcome(Path(row.file), "", error=row.error) for row in bad_rows]
     if out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)
     summary = Table(title=f"{len(outcomes)} documents", show_lines=False)
@@ -248,7 +254,12 @@ def batch(
             writer.writeheader()
             writer.writerows(rows)
         out.print(f"summary written to {out_dir / 'summary.csv'}")
-    raise typer.Exit(int(ExitCode.BAD_INPUT if any(o.error for o in outcomes) else ExitCode.OK))
+    status = ExitCode.OK
+    if any(o.error for o in outcomes):
+        status = ExitCode.BAD_INPUT
+    if bad_rows:
+        status = ExitCode.INVALID_ARGUMENTS
+    raise typer.Exit(int(status))
 
 
 @app.command()

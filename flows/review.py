@@ -1,53 +1,22 @@
 """Prefect flows: ``review_quote`` for one file, ``review_batch`` for a folder, one task per stage.
 
-Each stage task takes and returns a ``DocumentJob``; a job that failed on bad
-input carries its error through the later stages untouched, so one bad file
-never stops a batch. The batch submits stage by stage across all documents so
-both cores read pages (OCR) at the same time.
+The stages and the runner are ``pipeline.review``'s (``STAGES``, ``run_stage``): each task here is
+one stage of that list run by that runner, so a job that failed on bad input carries its error
+through the later stages untouched and one bad file never stops a batch. The batch submits stage
+by stage across all documents so both cores read pages (OCR) at the same time.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from prefect import flow, task
+from prefect import Task, flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from core.errors import QuoteReviewError
-from core.models import Dossier, Extraction, PageText
-from core.review import Review
-from core.settings import Settings
-from handoff import FolderSink, WebhookSink, deliver_pending
-from pipeline.review import (
-    ReviewOutcome,
-    ReviewServices,
-    StoredUpload,
-    decide_stage,
-    extract_stage,
-    ingest_stage,
-    pages_stage,
-    price_stage,
-)
-from pricing.price import PricedLine
-
-
-@dataclass
-class DocumentJob:
-    path: Path
-    dossier: Dossier
-    upload: StoredUpload | None = None
-    pages: list[PageText] | None = field(default=None, repr=False)
-    extraction: Extraction | None = None
-    priced: list[PricedLine] | None = field(default=None, repr=False)
-    review: Review | None = None
-    error: QuoteReviewError | None = None
-
-    def outcome(self) -> ReviewOutcome:
-        return ReviewOutcome(self.path, self.dossier.ref, self.review, self.error, extraction=self.extraction)
-
+from core.models import Dossier
+from pipeline.review import STAGES, DocumentJob, ReviewOutcome, ReviewServices, Stage, deliver_events, run_stage
 
 # Called with each finished job (the CLI's progress bar); set by ``on_document_done``.
 _listeners: list[Callable[[DocumentJob], None]] = []
@@ -59,60 +28,25 @@ def on_document_done(listener: Callable[[DocumentJob], None]) -> Callable[[], No
     return lambda: _listeners.remove(listener)
 
 
-def _stage(job: DocumentJob, run: Callable[[DocumentJob], None]) -> DocumentJob:
-    if job.error is None:
-        try:
-            run(job)
-        except QuoteReviewError as error:
-            error.path = error.path or str(job.path)
-            job.error = error
-    return job
+def stage_task(stage: Stage, last: bool = False) -> Task:
+    """One stage of ``pipeline.review`` as a Prefect task; the last one tells the listeners."""
+
+    def run(services: ReviewServices, job: DocumentJob) -> DocumentJob:
+        job = run_stage(stage, services, job)
+        if last:
+            for listener in list(_listeners):
+                listener(job)
+        return job
+
+    return task(run, name=stage.name, cache_policy=NO_CACHE)
 
 
-@task(name="ingest", cache_policy=NO_CACHE)
-def ingest_task(services: ReviewServices, job: DocumentJob) -> DocumentJob:
-    return _stage(job, lambda j: setattr(j, "upload", ingest_stage(services, j.path, j.dossier)))
-
-
-@task(name="read-pages", cache_policy=NO_CACHE)
-def pages_task(services: ReviewServices, job: DocumentJob) -> DocumentJob:
-    return _stage(job, lambda j: setattr(j, "pages", pages_stage(services, j.upload)))
-
-
-@task(name="extract", cache_policy=NO_CACHE)
-def extract_task(services: ReviewServices, job: DocumentJob) -> DocumentJob:
-    return _stage(job, lambda j: setattr(j, "extraction", extract_stage(services, j.upload, j.pages)))
-
-
-@task(name="price", cache_policy=NO_CACHE)
-def price_task(services: ReviewServices, job: DocumentJob) -> DocumentJob:
-    return _stage(job, lambda j: setattr(j, "priced", price_stage(services, j.extraction, j.dossier)))
-
-
-@task(name="decide", cache_policy=NO_CACHE)
-def decide_task(services: ReviewServices, job: DocumentJob) -> DocumentJob:
-    job = _stage(job, lambda j: setattr(j, "review", decide_stage(services, j.dossier, j.upload, j.extraction, j.priced)))
-    job.pages = None  # the words are in the store; keep the flow's memory flat over a batch
-    for listener in list(_listeners):
-        listener(job)
-    return job
-
-
-def configured_sinks(outbox_dir: Path) -> list:
-    """The folder of JSON files always; an HTTP webhook too when QUOTE_REVIEW_WEBHOOK_URL is set."""
-    sinks = [FolderSink(outbox_dir)]
-    webhook_url = Settings.load().webhook_url
-    if webhook_url:
-        sinks.append(WebhookSink(webhook_url))
-    return sinks
+STAGE_TASKS = tuple(stage_task(stage, last=index == len(STAGES) - 1) for index, stage in enumerate(STAGES))
 
 
 @task(name="deliver-events", cache_policy=NO_CACHE)
 def deliver_task(services: ReviewServices, outbox_dir: Path):
-    return deliver_pending(services.store, configured_sinks(outbox_dir))
-
-
-STAGES = (ingest_task, pages_task, extract_task, price_task, decide_task)
+    return deliver_events(services, outbox_dir)
 
 
 @flow(name="review-quote", log_prints=False, persist_result=False)
@@ -121,8 +55,8 @@ def review_quote(path: str, dossier: Dossier, db_url: str | None = None, grid_di
     """Review one file for one dossier: ingest, read pages, extract, price, decide, deliver events."""
     services = ReviewServices.open(db_url, Path(grid_dir) if grid_dir else None, Path(home))
     try:
-        job = DocumentJob(Path(path), dossier)
-        for stage in STAGES:
+        job = DocumentJob.new(path, dossier)
+        for stage in STAGE_TASKS:
             job = stage(quote(services), quote(job))
         deliver_task(quote(services), Path(home) / "outbox")
         return job.outcome()
@@ -136,8 +70,8 @@ def review_batch(items: list[tuple[str, Dossier]], db_url: str | None = None, gr
     """Review many files in one flow run, two documents at a time."""
     services = ReviewServices.open(db_url, Path(grid_dir) if grid_dir else None, Path(home))
     try:
-        futures = [quote(DocumentJob(Path(path), dossier)) for path, dossier in items]
-        for stage in STAGES:
+        futures = [quote(DocumentJob.new(path, dossier)) for path, dossier in items]
+        for stage in STAGE_TASKS:
             futures = [stage.submit(quote(services), future) for future in futures]
         jobs = [future.result() for future in futures]
         deliver_task(quote(services), Path(home) / "outbox")

@@ -21,6 +21,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core.departements import KNOWN_DEPARTEMENTS, departement_of, is_known_postcode  # noqa: F401 - re-exported
 from core.errors import GridError
 from core.models import GUARANTEES, TRADES, UNITS, cents
 from core.settings import Settings
@@ -37,20 +38,6 @@ DEPARTEMENTS = METROPOLITAN + OVERSEAS
 # Supply control: a quoted supply is fine when the overcharge is under 30 % or under 100 €.
 SUPPLY_GAP_RATIO = Decimal("0.30")
 SUPPLY_GAP_AMOUNT = Decimal("100")
-
-
-def departement_of(postcode: str | None) -> str | None:
-    """Département code of a French postcode: 2 digits, 2A/2B for Corsica, 3 digits overseas."""
-    if not postcode:
-        return None
-    code = re.sub(r"\s", "", str(postcode))
-    if not re.fullmatch(r"\d{5}", code):
-        return None
-    if code.startswith("97"):
-        return code[:3]
-    if code.startswith("20"):
-        return "2A" if int(code) < 20200 else "2B"
-    return code[:2]
 
 
 def _split_keywords(value: object) -> tuple[str, ...]:

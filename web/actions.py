@@ -1,7 +1,8 @@
 """The reviewers' actions on a dossier, for the HTML pages and the JSON API alike.
 
 Each action names the permission it needs (``store.accounts.ROLE_PERMISSIONS``) and calls the
-store function the CLI's ``quote-review dossier ...`` command calls: no rule is written here.
+function the CLI's ``quote-review dossier ...`` command calls (``workflow.DossierService``, the
+queue's ``store.workbench.Workbench``): no rule is written here.
 """
 from __future__ import annotations
 
@@ -55,19 +56,19 @@ def _text(data: dict, key: str) -> str:
 
 def _override(context: WebContext, ref: str, user: User, data: dict):
     amount = _text(data, "amount")
-    return context.store.override(ref, _line_index(data), by=user.name, reason=_text(data, "reason"),
+    return context.dossiers.override(ref, _line_index(data), by=user.name, reason=_text(data, "reason"),
                                   amount=money(amount, "the revised amount") if amount else None)
 
 
 ACTIONS: dict[str, Action] = {action.name: action for action in (
     Action("override", "override", _override, "Corriger une ligne"),
     Action("propose_ren", "propose_ren",
-           lambda c, ref, u, d: c.store.propose_ren(ref, by=u.name, reason=_text(d, "reason")), "Proposer la REN"),
+           lambda c, ref, u, d: c.dossiers.propose_ren(ref, by=u.name, reason=_text(d, "reason")), "Proposer la REN"),
     Action("close", "close",
-           lambda c, ref, u, d: c.store.close_dossier(ref, _text(d, "motive"), by=u.name, reason=_text(d, "reason") or None),
+           lambda c, ref, u, d: c.dossiers.close_dossier(ref, _text(d, "motive"), by=u.name, reason=_text(d, "reason") or None),
            "Clore"),
     Action("reopen", "reopen",
-           lambda c, ref, u, d: c.store.reopen(ref, by=u.name, reason=_text(d, "reason")), "Rouvrir"),
+           lambda c, ref, u, d: c.dossiers.reopen(ref, by=u.name, reason=_text(d, "reason")), "Rouvrir"),
     Action("request_quote", "request_quote",
            lambda c, ref, u, d: c.workbench.request_new_quote(ref, _text(d, "why"), by=u.name,
                                                               reason=_text(d, "reason") or None),
@@ -78,7 +79,7 @@ ACTIONS: dict[str, Action] = {action.name: action for action in (
     Action("assign", "assign",
            lambda c, ref, u, d: c.workbench.assign(ref, _text(d, "assignee"), by=u.name), "Attribuer"),
     Action("approve", "approve",
-           lambda c, ref, u, d: c.store.approve_payment(ref, by=u.name), "Approuver le paiement"),
+           lambda c, ref, u, d: c.dossiers.approve_payment(ref, by=u.name), "Approuver le paiement"),
 )}
 
 

@@ -16,13 +16,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from extractors import EXTRACTOR_VERSION
+from extractors import pages_version
 from core.errors import QuoteReviewError, TooLargeError
 from ingestion.ingest import MAX_BYTES
 from core.models import Document, MediaType
-from pipeline.review import ReviewServices, review_file
+from pipeline.review import ReviewServices, deliver_events, review_file
 from store.accounts import AccountPolicy, Accounts
 from store.workbench import Workbench
+from workflow import DossierService
 
 log = logging.getLogger("quote_review.web")
 
@@ -59,6 +60,11 @@ class WebContext:
     @property
     def store(self):
         return self.services.store
+
+    @property
+    def dossiers(self) -> DossierService:
+        """The reviewers' actions, as the CLI's ``dossier`` commands run them."""
+        return DossierService(self.services.store, self.services.settings)
 
     def warm(self) -> None:
         """Load what the first review would otherwise wait for (spaCy's French model, the grid lemmas)."""
@@ -125,6 +131,10 @@ class WebContext:
                                                 seconds=time.perf_counter() - started)
                 return
             self.workbench.set_upload_state(upload_id, "done", seconds=time.perf_counter() - started)
+            try:  # the decision's events to the outbox's sinks, as the CLI delivers them after a review
+                deliver_events(self.services, self.home / "outbox")
+            except Exception:  # left pending in the outbox; the next delivery sends them
+                log.exception("delivering the events of %s", dossier_ref)
             try:
                 self.render_pages(self.store.document(dossier_ref).document)
             except Exception:  # the verdict stands; the page renders again on demand
@@ -153,7 +163,7 @@ class WebContext:
         return target if target.exists() else None
 
     def _page_path(self, document: Document, number: int) -> Path:
-        return self.home / "pages" / document.sha256[:2] / document.sha256 / f"{EXTRACTOR_VERSION}-{number}.png"
+        return self.home / "pages" / document.sha256[:2] / document.sha256 / f"{pages_version()}-{number}.png"
 
     def render_pages(self, document: Document) -> None:
         """Text-layer PDF pages as pdfium draws them; OCR pages as the OCR read them (after the clean-up
@@ -162,7 +172,7 @@ class WebContext:
             self._render_missing(document)
 
     def _render_missing(self, document: Document) -> None:
-        pages = self.store.cached_pages(document.sha256, EXTRACTOR_VERSION) or []
+        pages = self.store.cached_pages(document.sha256, pages_version()) or []
         sources = {page.number: page.source for page in pages}
         for number in range(1, document.page_count + 1):
             target = self._page_path(document, number)

@@ -5,7 +5,7 @@ import functools
 import unicodedata
 from dataclasses import dataclass, field
 
-from extractors import EXTRACTOR_VERSION
+from extractors import extraction_version, pages_version
 from core.review import NEEDS_HUMAN, Review
 from core.errors import StateError
 from core.models import Dossier, LineItem
@@ -82,7 +82,7 @@ def dossier_view(context: WebContext, ref: str, with_history: bool = True) -> Do
     if with_history:
         view.history = store.history(ref)
     if document is not None:
-        extraction = store.cached_extraction(document.document.sha256, EXTRACTOR_VERSION)
+        extraction = store.cached_extraction(document.document.sha256, extraction_version())
         items = extraction.lines if extraction else []
         if extraction:
             view.supplier = {"name": extraction.supplier.name, "siren": extraction.supplier.siren,
@@ -117,7 +117,7 @@ def document_kind(context: WebContext, sha256: str | None) -> str | None:
     if not sha256:
         return None
     if sha256 not in _kinds:
-        pages = context.store.cached_pages(sha256, EXTRACTOR_VERSION)
+        pages = context.store.cached_pages(sha256, pages_version())
         if not pages:
             return None  # not read yet: asked again once it is
         if len(_kinds) > 50_000:
@@ -128,7 +128,7 @@ def document_kind(context: WebContext, sha256: str | None) -> str | None:
 
 
 def page_sizes(context: WebContext, sha256: str) -> dict[int, tuple[float, float]]:
-    pages = context.store.cached_pages(sha256, EXTRACTOR_VERSION) or []
+    pages = context.store.cached_pages(sha256, pages_version()) or []
     return {page.number: (page.width, page.height) for page in pages}
 
 

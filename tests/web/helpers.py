@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from fastapi.testclient import TestClient
 
-from core.models import Flag
+from core.models import Dossier, Flag
 from core.review import LineReview, Review
-from core.models import Dossier
+from workflow import DossierService
 
 D = Decimal
 PASSWORD = "correct horse battery"
@@ -34,7 +34,7 @@ def decided(context, ref: str, status: str = "to_review", **changes) -> str:
     """A dossier with a robot's review in ``status`` (no document: the page shows the review alone)."""
     guarantee = changes.pop("guarantee", "degats_des_eaux")
     context.store.create_dossier(make_dossier(ref, guarantee), by="test")
-    context.store.record_review(ref, make_review(ref, status, **changes), 1)
+    DossierService(context.store).record_review(ref, make_review(ref, status, **changes), 1)
     return ref
 
 

@@ -35,14 +35,15 @@ def test_add_asks_the_password_twice_and_stores_an_argon2_hash(tmp_path):
 
 def test_dossier_request_quote_is_the_web_apps_action(tmp_path):
     from tests.web.helpers import make_dossier, make_review
+    from workflow import DossierService
 
     db = f"sqlite:///{tmp_path / 'q.db'}"
     store = open_store(db)
     store.create_dossier(make_dossier("Q-1"), by="t")
-    store.record_review("Q-1", make_review("Q-1"), 1)
+    DossierService(store).record_review("Q-1", make_review("Q-1"), 1)
     result = runner.invoke(app, ["dossier", "request-quote", "Q-1", "--why", "unreachable", "--by", "alice", "--db", db])
     assert result.exit_code == 0, result.output
     entry = store.history("Q-1")[-1]
     assert (entry.actor, entry.action, entry.after["why"]) == ("alice", "request_quote", "unreachable")
     bad = runner.invoke(app, ["dossier", "request-quote", "Q-1", "--why", "bored", "--by", "alice", "--db", db])
-    assert bad.exit_code == 2 and "E_STATE" in bad.output
+    assert bad.exit_code == 3 and "E_STATE" in bad.output
