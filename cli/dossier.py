@@ -18,7 +18,7 @@ from rich.table import Table
 from cli.exit_codes import ExitCode
 from cli.inputs import dossier_from_values, parse_amount
 from core.errors import InvalidDossierError, QuoteReviewError
-from core.models import GUARANTEES, Dossier, cents
+from core.models import GUARANTEES, cents
 from core.review import MOTIVES, Review
 from store import Store, default_db_url, open_store
 from workflow import DossierService

@@ -22,7 +22,7 @@ from cli.grid import grid_app
 from cli.render import print_review
 from cli.users import user_app
 from core.errors import OrchestrationError, QuoteReviewError
-from core.models import Dossier, euros
+from core.models import euros
 from flows.runtime import configure_prefect, home
 
 app = typer.Typer(
@@ -201,25 +201,44 @@ def batch(
                 "email": "inconnu", "claim_date": None}
     try:
         items, bad_rows = batch_dossiers(batch_files(folder), dossiers, defaults)
-        outcomes = []
-        if items:
-            _prepare_prefect()
-            from flows.review import on_document_done, review_batch
-
-            with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                          TimeElapsedColumn(), console=err, transient=True) as progress:
-                bar = progress.add_task("reviewing", total=len(items))
-                remove = on_document_done(lambda job: progress.update(bar, advance=1, description=Path(job.path).name))
-                try:
-                    outcomes = _run_flow(lambda: review_batch(items, db, str(grid) if grid else None, str(home())))
-                finally:
-                    remove()
+        outcomes = _review_items(items, db, grid)
     except QuoteReviewError as error:
         fail(error)
     from pipeline.review import ReviewOutcome
 
     # A file whose dossier row is wrong is not reviewed; it has its error line like a refused file.
     outcomes += [ReviewOutcome(Path(row.file), "", error=row.error) for row in bad_rows]
+    rows = _print_outcomes(outcomes, out_dir, quiet)
+    if out_dir:
+        _write_summary_csv(out_dir / "summary.csv", rows)
+        out.print(f"summary written to {out_dir / 'summary.csv'}")
+    status = ExitCode.OK
+    if any(o.error for o in outcomes):
+        status = ExitCode.BAD_INPUT
+    if bad_rows:
+        status = ExitCode.INVALID_ARGUMENTS
+    raise typer.Exit(int(status))
+
+
+def _review_items(items: list, db: str | None, grid: Path | None) -> list:
+    """Review the batch's documents in one flow run, with a progress bar on stderr."""
+    if not items:
+        return []
+    _prepare_prefect()
+    from flows.review import on_document_done, review_batch
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as progress:
+        bar = progress.add_task("reviewing", total=len(items))
+        remove = on_document_done(lambda job: progress.update(bar, advance=1, description=Path(job.path).name))
+        try:
+            return _run_flow(lambda: review_batch(items, db, str(grid) if grid else None, str(home())))
+        finally:
+            remove()
+
+
+def _print_outcomes(outcomes: list, out_dir: Path | None, quiet: bool) -> list[dict]:
+    """Each verdict (unless quiet) and error line, the summary table; the summary rows; one JSON per review."""
     if out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)
     summary = Table(title=f"{len(outcomes)} documents", show_lines=False)
@@ -246,20 +265,16 @@ def batch(
         if out_dir:
             (out_dir / f"{contract['doc_id']}.json").write_text(json.dumps(contract, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     out.print(summary)
-    if out_dir:
-        with (out_dir / "summary.csv").open("w", newline="", encoding="utf-8") as handle:
-            fields = ["file", "dossier_ref", "status", "motive", "quoted_ttc", "revised_ttc", "variance_ttc", "indemnity",
-                      "flags", "error_code", "error"]
-            writer = csv.DictWriter(handle, fieldnames=fields)
-            writer.writeheader()
-            writer.writerows(rows)
-        out.print(f"summary written to {out_dir / 'summary.csv'}")
-    status = ExitCode.OK
-    if any(o.error for o in outcomes):
-        status = ExitCode.BAD_INPUT
-    if bad_rows:
-        status = ExitCode.INVALID_ARGUMENTS
-    raise typer.Exit(int(status))
+    return rows
+
+
+def _write_summary_csv(path: Path, rows: list[dict]) -> None:
+    fields = ["file", "dossier_ref", "status", "motive", "quoted_ttc", "revised_ttc", "variance_ttc", "indemnity",
+              "flags", "error_code", "error"]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 @app.command()

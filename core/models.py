@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from core.enums import ExtractionMethod, FlagCode, PageSource
 
@@ -281,7 +282,7 @@ class Extraction:
         self.method = ExtractionMethod(self.method)
 
     def to_contract(self) -> dict:
-        contract = {
+        contract: dict[str, Any] = {
             "doc_id": self.doc_id,
             "is_quote": self.is_quote,
             "supplier": {
@@ -344,8 +345,9 @@ class Extraction:
             date=dt.date.fromisoformat(data["date"]) if data.get("date") else None,
             site_postcode=data.get("site_postcode"),
             lines=lines,
-            totals=Totals(*(Decimal(str(totals.get(k, 0))) for k in ("ht", "tva", "ttc")),
-                          prepaid=dec(totals.get("prepaid")), due=dec(totals.get("due"))),
+            totals=Totals(ht=Decimal(str(totals.get("ht", 0))), tva=Decimal(str(totals.get("tva", 0))),
+                          ttc=Decimal(str(totals.get("ttc", 0))), prepaid=dec(totals.get("prepaid")),
+                          due=dec(totals.get("due"))),
             warnings=list(data.get("warnings", [])),
             sources=dict(data.get("sources") or {}),
             allowances_charges=[

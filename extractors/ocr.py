@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -151,13 +152,43 @@ def reread_low_confidence(image: np.ndarray, words: list[Word]) -> list[Word]:
     the strip's background is plain white, while the gray copy keeps what binarising loses on
     blurred print. The binarised reading is taken only where the gray one stays doubtful.
     """
-    height, width = image.shape[:2]
     runs = _low_confidence_runs(words)
     if len(words) >= MIN_WORDS_FOR_MISSED_LINES:
         runs += _missed_text_lines(image, words)
     if not runs:
         return words
-    paper = int(np.percentile(image[::8, ::8], 90))
+    strips, offsets = _cut_strips(image, runs)
+    canvas, gap, tops = _stack_strips(image, strips)
+    height, width = image.shape[:2]
+    layout = _StripLayout(width, height, gap, canvas.shape[1], canvas.shape[0])
+    reread = parse_tsv(run_tesseract(canvas), layout.canvas_w, layout.canvas_h)
+    # Each replaced run's new words take the place of its first word, keeping reading order.
+    replacements: dict[int, list[Word]] = {}
+    dropped: set[int] = set()
+    for run, (strip, _), (x0, y0), copy_tops in zip(runs, strips, offsets, tops):
+        best = _best_reading(run, strip, copy_tops, reread, x0, layout)
+        if best is None:
+            continue
+        mine, strip_top = best
+        dropped.update(id(w) for w in run)
+        replacements[id(run[0])] = [_placed(w, strip_top, x0, y0, layout) for w in mine]
+    return _merged(words, replacements, dropped)
+
+
+@dataclass(frozen=True)
+class _StripLayout:
+    """The page's size and the stacked strips' canvas, to carry word boxes from one to the other."""
+
+    width: int
+    height: int
+    gap: int
+    canvas_w: int
+    canvas_h: int
+
+
+def _cut_strips(image: np.ndarray, runs: list[list[Word]]) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[tuple[int, int]]]:
+    """Each run's strip of the page, with some margin, as it is and binarised; and where it was cut."""
+    height, width = image.shape[:2]
     strips, offsets = [], []
     for run in runs:
         line_height = max(w.y1 - w.y0 for w in run) * height
@@ -168,11 +199,17 @@ def reread_low_confidence(image: np.ndarray, words: list[Word]) -> list[Word]:
         strip = image[y0:y1, x0:x1]
         strips.append((strip, _binarised(strip)))
         offsets.append((x0, y0))
+    return strips, offsets
+
+
+def _stack_strips(image: np.ndarray, strips: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, int, list[list[int]]]:
+    """Both copies of every strip one under the other on paper-coloured canvas; the top of each copy."""
+    paper = int(np.percentile(image[::8, ::8], 90))
     gap = max(s.shape[0] for s, _ in strips)
     canvas_w = max(s.shape[1] for s, _ in strips) + 2 * gap
     canvas_h = sum(2 * (s.shape[0] + gap) for s, _ in strips) + gap
     canvas = np.full((canvas_h, canvas_w) + image.shape[2:], paper, dtype=np.uint8)
-    tops = []
+    tops: list[list[int]] = []
     top = gap
     for pair in strips:
         tops.append([])
@@ -180,40 +217,50 @@ def reread_low_confidence(image: np.ndarray, words: list[Word]) -> list[Word]:
             canvas[top:top + copy.shape[0], gap:gap + copy.shape[1]] = copy
             tops[-1].append(top)
             top += copy.shape[0] + gap
-    reread = parse_tsv(run_tesseract(canvas), canvas_w, canvas_h)
-    # Each replaced run's new words take the place of its first word, keeping reading order.
-    replacements: dict[int, list[Word]] = {}
-    dropped: set[int] = set()
-    for run, (strip, _), (x0, y0), copy_tops in zip(runs, strips, offsets, tops):
-        # Glyphs of neighbouring words caught at the strip's ends are not part of the run.
-        run_x0, run_x1 = (min(w.x0 for w in run) * width - x0 + gap), (max(w.x1 for w in run) * width - x0 + gap)
-        readings = [
-            ([w for w in reread
-              if strip_top <= w.yc * canvas_h < strip_top + strip.shape[0] and run_x0 <= w.xc * canvas_w <= run_x1],
-             strip_top)
-            for strip_top in copy_tops
-        ]
-        readings = [(mine, strip_top, _mean_confidence(mine)) for mine, strip_top in readings if mine]
-        if not readings:
-            continue
-        # The binarised copy only stands in for a gray reading that is still doubtful: where both are
-        # fair, Tesseract's confidence does not tell which is right ("Fft" read "ft" gray, "R" binarised).
-        gray = readings[0] if readings[0][1] == copy_tops[0] else None
-        if gray is not None and gray[2] >= BINARISED_BELOW:
-            readings = [gray]
-        mine, strip_top, new = max(readings, key=lambda r: r[2])
-        if new <= _mean_confidence(run):
-            continue
-        dropped.update(id(w) for w in run)
-        replacements[id(run[0])] = [
-            Word(
-                w.text,
-                (w.x0 * canvas_w - gap + x0) / width, (w.y0 * canvas_h - strip_top + y0) / height,
-                (w.x1 * canvas_w - gap + x0) / width, (w.y1 * canvas_h - strip_top + y0) / height,
-                w.confidence,
-            )
-            for w in mine
-        ]
+    return canvas, gap, tops
+
+
+def _best_reading(run: list[Word], strip: np.ndarray, copy_tops: list[int], reread: list[Word], x0: int,
+                  layout: _StripLayout) -> tuple[list[Word], int] | None:
+    """The new words of a run and the top of the copy they come from, when more confident than the run."""
+    # Glyphs of neighbouring words caught at the strip's ends are not part of the run.
+    run_x0 = min(w.x0 for w in run) * layout.width - x0 + layout.gap
+    run_x1 = max(w.x1 for w in run) * layout.width - x0 + layout.gap
+    readings = [
+        ([w for w in reread
+          if strip_top <= w.yc * layout.canvas_h < strip_top + strip.shape[0]
+          and run_x0 <= w.xc * layout.canvas_w <= run_x1],
+         strip_top)
+        for strip_top in copy_tops
+    ]
+    scored = [(mine, strip_top, _mean_confidence(mine)) for mine, strip_top in readings if mine]
+    if not scored:
+        return None
+    # The binarised copy only stands in for a gray reading that is still doubtful: where both are
+    # fair, Tesseract's confidence does not tell which is right ("Fft" read "ft" gray, "R" binarised).
+    gray = scored[0] if scored[0][1] == copy_tops[0] else None
+    if gray is not None and gray[2] >= BINARISED_BELOW:
+        scored = [gray]
+    mine, strip_top, new = max(scored, key=lambda r: r[2])
+    if new <= _mean_confidence(run):
+        return None
+    return mine, strip_top
+
+
+def _placed(word: Word, strip_top: int, x0: int, y0: int, layout: _StripLayout) -> Word:
+    """A word read on the canvas, with its box back on the page."""
+    return Word(
+        word.text,
+        (word.x0 * layout.canvas_w - layout.gap + x0) / layout.width,
+        (word.y0 * layout.canvas_h - strip_top + y0) / layout.height,
+        (word.x1 * layout.canvas_w - layout.gap + x0) / layout.width,
+        (word.y1 * layout.canvas_h - strip_top + y0) / layout.height,
+        word.confidence,
+    )
+
+
+def _merged(words: list[Word], replacements: dict[int, list[Word]], dropped: set[int]) -> list[Word]:
+    """The first pass with the runs read again put in place of theirs, in reading order."""
     # A strip can take in words of the line outside its run: keep only new words where no first-pass
     # word that stays already sits.
     # Two runs (a doubtful word and a missed line) can cover the same ink: the more confident reading wins.

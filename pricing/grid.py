@@ -129,6 +129,48 @@ class Supply(_Row):
     _unit = field_validator("unit")(GridItem._known_unit.__func__)
 
 
+class LexiconEntry(_Row):
+    """One word or phrase of the trade's own language and the grid wording it means.
+
+    ``kind``: ``synonym`` (another name for the same thing), ``jargon`` (a trade, brand or
+    technical name: "IPN", "BA13", "Grohtherm"), ``hypernym`` (``term`` is a kind of ``means``:
+    "vasque" is a "lavabo"), ``abbreviation``. ``trade`` (optional) is the trade whose work the
+    term names: a line naming it is that trade's work unless its first words say otherwise.
+    """
+
+    term: str = Field(min_length=2)
+    means: str = Field(min_length=2)
+    trade: str | None = None
+    kind: Literal["synonym", "jargon", "hypernym", "abbreviation"]
+    source: str = Field(min_length=3)
+
+    @field_validator("trade", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @field_validator("trade")
+    @classmethod
+    def _known_trade_or_none(cls, value: str | None) -> str | None:
+        return None if value is None else GridItem._known_trade(value)
+
+    @model_validator(mode="after")
+    def _means_something_else(self) -> "LexiconEntry":
+        if _folded_words(self.term) == _folded_words(self.means):
+            raise ValueError(f"term {self.term!r} means itself")
+        if not any(c.isalnum() for c in self.term):
+            raise ValueError(f"term {self.term!r} has no letter or digit")
+        return self
+
+
+def _folded_words(text: str) -> str:
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.findall(r"[a-z0-9]+", text))
+
+
 class CoverRule(_Row):
     guarantee: str
     trade: str | None = None
@@ -260,6 +302,7 @@ class Grid:
         labour: dict[tuple[str, str], LabourRate],
         supplies: dict[str, Supply],
         cover: list[CoverRule],
+        lexicon: tuple[LexiconEntry, ...] = (),
     ) -> None:
         self.path = path
         self.manifest = manifest
@@ -270,6 +313,7 @@ class Grid:
         self.labour = labour
         self.supplies = supplies
         self.cover_rules = cover
+        self.lexicon = lexicon
         self._item_cover = {(r.guarantee, r.item): r for r in cover if r.item}
         self._trade_cover = {(r.guarantee, r.trade): r for r in cover if r.trade}
 
@@ -425,7 +469,13 @@ def load_grid(path: str | Path | None = None) -> Grid:
     if uncovered:
         raise GridError(f"{files['cover'].name}, row -, column guarantee: no rule for {', '.join(uncovered)}", path=str(files["cover"]))
 
-    return Grid(directory, manifest, items, zones, labour, supplies, [r for _, r in cover_rows])
+    lexicon: tuple[LexiconEntry, ...] = ()
+    if "lexicon" in files:
+        lexicon_rows = _read_csv(files["lexicon"], LexiconEntry)
+        _unique(lexicon_rows, lambda r: (_folded_words(r.term), r.trade), files["lexicon"], "term")
+        lexicon = tuple(r for _, r in lexicon_rows)
+
+    return Grid(directory, manifest, items, zones, labour, supplies, [r for _, r in cover_rows], lexicon)
 
 
 # -- versions: diff and BT01 indexation -------------------------------------------------------

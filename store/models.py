@@ -191,6 +191,21 @@ class DelegationRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
+class QuoteClaimRow(Base):
+    """Who reviewed a quote first: one row per key of the quote (its bytes; its supplier, number and TTC).
+
+    The primary key is the database's guarantee that two workers recording the same quote at once
+    cannot both claim it: the second insert fails and that review becomes a duplicate.
+    """
+
+    __tablename__ = "quote_claims"
+
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    dossier_ref: Mapped[str] = mapped_column(ForeignKey("dossiers.ref"), index=True)
+    document_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
 # --- the reviewers' web app (web/): users, sessions, uploads, the review queue -------------------
 
 

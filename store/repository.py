@@ -16,6 +16,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.enums import TERMINAL_STATUSES, DecidedBy
@@ -46,6 +47,7 @@ from store.models import (
     ExtractionRow,
     OutboxRow,
     PageCacheRow,
+    QuoteClaimRow,
     ReviewRow,
 )
 
@@ -89,7 +91,7 @@ MAX_DEDUCTIBLE = Decimal("100000")
 _SAFE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
-def validate_dossier(dossier: Dossier, today: dt.date | None = None) -> Dossier:
+def validate_dossier(dossier: Dossier, today: dt.date | None = None) -> Dossier:  # noqa: C901 (one list of checks, each a line)
     """The dossier with its fields normalised, or ``InvalidDossierError`` naming what is wrong."""
     today = today or dt.date.today()
     problems = []
@@ -189,6 +191,7 @@ class DossierState:
     current: StoredReview | None
     current_contract: dict | None  # the latest review exactly as stored
     ren_offers: int
+    pending_payments: tuple[Event, ...] = ()  # payment.requested events still waiting for their approval
 
 
 @dataclass(frozen=True)
@@ -203,6 +206,26 @@ class ReviewChange:
     action: str
     reason: str | None = None
     details: dict | None = None
+    claims: tuple[str, ...] = ()  # the quote's keys this review takes (``quote_keys``), first come first served
+    cancelled_payments: tuple[str, ...] = ()  # pending payment events never to be released
+
+
+class QuoteClaimed(Exception):
+    """Another upload already claimed one of the quote's keys: this review is a duplicate of it."""
+
+    def __init__(self, owner: str | None) -> None:
+        super().__init__(owner or "another dossier")
+        self.owner = owner
+
+
+def quote_keys(sha256: str, extraction: Extraction) -> tuple[str, ...]:
+    """The keys a quote is known by: its bytes, and its supplier (SIRET, else name) + number + TTC."""
+    keys = [f"bytes:{sha256}"]
+    number = _quote_number_key(extraction.quote_number)
+    supplier = extraction.supplier.siret or (f"name:{key}" if (key := _name_key(extraction.supplier.name)) else None)
+    if supplier and number:
+        keys.append(f"quote:{supplier}|{number}|{_to_cents(extraction.totals.ttc)}")
+    return tuple(keys)
 
 
 @dataclass(frozen=True)
@@ -225,8 +248,13 @@ class Store:
         self.engine.dispose()
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, *, write: bool = False) -> Iterator[Session]:
+        """A session in one transaction. ``write``: one that reads then writes, taking SQLite's write lock
+        at its start (other writers wait for it, ``busy_timeout``) so what it read is still true when it
+        writes; PostgreSQL's row locks and constraints do that job there."""
         with self._sessions.begin() as session:
+            if write and self.engine.dialect.name == "sqlite":
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield session
 
     # --- dossiers -----------------------------------------------------------------------------
@@ -421,14 +449,15 @@ class Store:
         """Read the dossier's state, let ``plan`` (the workflow's rules) say what changes, write it with its
         outbox events and its audit line: all in one transaction. ``plan`` returning ``None`` changes
         nothing and the current review is returned."""
-        with self.transaction() as session:
+        with self.transaction(write=True) as session:
             dossier = _dossier_from_row(_dossier_row(session, dossier_ref))
             current = _latest_review_row(session, dossier_ref)
             ren_offers = 0 if current is None else session.scalar(select(func.count()).select_from(OutboxRow).where(
                 OutboxRow.dossier_ref == dossier_ref, OutboxRow.document_version == current.document_version,
                 OutboxRow.type == REN_OFFER_REQUESTED))
             state = DossierState(dossier, None if current is None else _stored_review(current),
-                                 None if current is None else current.contract, ren_offers or 0)
+                                 None if current is None else current.contract, ren_offers or 0,
+                                 tuple(_event(row) for row in _pending_payment_rows(session, dossier_ref)))
             change = plan(state)
             if change is None:
                 if state.current is None:
@@ -437,12 +466,20 @@ class Store:
             document_id = None
             if current is not None and current.document_version == change.document_version:
                 document_id = current.document_id
+            _claim(session, change.claims, dossier_ref, change.document_version)
+            _cancel_payments(session, change.cancelled_payments)
             row = _insert_review(session, dossier_ref, change.review, change.document_version, change.cycle,
                                  change.events, document_id=document_id)
             after = (_review_summary(row) or {}) | ({"details": change.details} if change.details else {})
             _audit(session, dossier_ref, change.actor, change.action, reason=change.reason,
                    before=_review_summary(current), after=after)
             return _stored_review(row)
+
+    def quote_claims(self, keys: tuple[str, ...]) -> dict[str, tuple[str, int]]:
+        """Who owns each of these quote keys: key -> (dossier ref, document version)."""
+        with self.transaction() as session:
+            rows = session.scalars(select(QuoteClaimRow).where(QuoteClaimRow.key.in_(keys)))
+            return {row.key: (row.dossier_ref, row.document_version) for row in rows}
 
     def latest_review(self, dossier_ref: str) -> StoredReview | None:
         with self.transaction() as session:
@@ -499,11 +536,8 @@ class Store:
     def approve_payment(self, dossier_ref: str, *, by: str, today: dt.date | None = None) -> Event:
         """Release a pending payment.requested event when ``by`` (or whom ``by`` stands in for) may approve it."""
         today = today or dt.date.today()
-        with self.transaction() as session:
-            row = session.scalars(
-                select(OutboxRow).where(OutboxRow.dossier_ref == dossier_ref, OutboxRow.type == PAYMENT_REQUESTED,
-                                        OutboxRow.releasable.is_(False)).order_by(OutboxRow.created_at)
-            ).first()
+        with self.transaction(write=True) as session:
+            row = next(iter(_pending_payment_rows(session, dossier_ref)), None)
             if row is None:
                 raise StateError(f"dossier {dossier_ref} has no payment waiting for approval")
             approval = row.payload["payment"]["approval"]
@@ -608,6 +642,42 @@ def _insert_review(session: Session, dossier_ref: str, review: Review, document_
                                   payload=e.payload, releasable=e.releasable, created_at=_now()))
     session.flush()
     return row
+
+
+def _pending_payment_rows(session: Session, dossier_ref: str) -> list[OutboxRow]:
+    """The dossier's payment.requested events waiting for an approval (not approved, not cancelled)."""
+    rows = session.scalars(
+        select(OutboxRow).where(OutboxRow.dossier_ref == dossier_ref, OutboxRow.type == PAYMENT_REQUESTED,
+                                OutboxRow.releasable.is_(False)).order_by(OutboxRow.created_at, OutboxRow.id)
+    ).all()
+    return [row for row in rows if row.payload["payment"]["approval"]["status"] == "pending"]
+
+
+def _claim(session: Session, keys: tuple[str, ...], dossier_ref: str, document_version: int) -> None:
+    """Take the quote's keys for this upload; a key another upload holds makes this review a duplicate.
+
+    The primary key settles a race: of two transactions inserting the same key, the second fails."""
+    for key in keys:
+        owner = session.get(QuoteClaimRow, key)
+        if owner is None:
+            session.add(QuoteClaimRow(key=key, dossier_ref=dossier_ref, document_version=document_version,
+                                      created_at=_now()))
+            try:
+                session.flush()
+            except IntegrityError:
+                raise QuoteClaimed(None) from None
+        elif (owner.dossier_ref, owner.document_version) != (dossier_ref, document_version):
+            raise QuoteClaimed(f"dossier {owner.dossier_ref} v{owner.document_version}")
+
+
+def _cancel_payments(session: Session, event_ids: tuple[str, ...]) -> None:
+    for event_id in event_ids:
+        row = session.get(OutboxRow, event_id)
+        if row is None:
+            continue
+        payment = dict(row.payload["payment"])
+        payment["approval"] = dict(payment["approval"], status="cancelled")
+        row.payload = dict(row.payload, payment=payment)
 
 
 def _latest_review_ids(session: Session):

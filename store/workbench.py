@@ -184,6 +184,8 @@ class Workbench:
             raise ValueError(state)
         with self.store.transaction() as session:
             row = session.get(UploadRow, upload_id)
+            if row is None:
+                raise StateError(f"no upload {upload_id}")
             row.state, row.error_code, row.error_message = state, error_code, error_message
             if state in ("done", "error"):
                 row.finished_at, row.seconds = _now(), seconds
@@ -261,7 +263,7 @@ class Workbench:
                 total = session.scalar(counted)
             rows = session.execute(query.order_by(order.nulls_last(), DossierRow.ref)
                                    .limit(per_page).offset((page - 1) * per_page)).all()
-        return DossierPage([_listed(row) for row in rows], total, page, per_page)
+        return DossierPage([_listed(row) for row in rows], total or 0, page, per_page)
 
     def all_dossiers(self, wanted: ListFilter) -> list[ListedDossier]:
         """Every dossier the filter keeps (for the CSV export), in the filter's order."""
@@ -307,18 +309,17 @@ class Workbench:
         items = []
         for row in rows:
             done = after_review.get(row.ref, set())
+            reason: str | None
             if row.status == Status.TO_REVIEW:
-                if "request_quote" in done:
-                    continue
-                reason = "to_review"
+                reason = None if "request_quote" in done else "to_review"
+            elif "second_look" in done:
+                reason = None
             else:
-                if "second_look" in done:
-                    continue
                 siren = row.supplier_siret[:9] if row.supplier_siret else None
                 reason = queue_rules.why_sampled(row.ref, row.review_id, _from_cents(row.quoted_ttc_cents),
                                                  row.guarantee, siren)
-                if reason is None:
-                    continue
+            if reason is None:
+                continue
             if assignee is not None and assigned.get(row.ref) != assignee:
                 continue
             items.append(QueueItem(_listed(row), reason, assigned.get(row.ref)))

@@ -1,7 +1,7 @@
 """The reviewers' web app: users, their sessions, uploads in progress, queue assignments and rules.
 
 Revision ID: 0100_web_users
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-02
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from store.models import JsonType, UtcDateTime
 
 revision = "0100_web_users"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
