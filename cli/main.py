@@ -22,6 +22,7 @@ from cli.inputs import batch_dossiers, dossier_from_values
 from cli.grid import grid_app
 from cli.ren import ren_app
 from cli.render import print_review
+from cli.users import user_app
 from core.errors import OrchestrationError, QuoteReviewError
 from core.models import euros
 from flows.runtime import configure_prefect, home
@@ -38,6 +39,7 @@ app.add_typer(dossier_app, name="dossier")
 app.add_typer(grid_app, name="grid")
 app.add_typer(audit_app, name="audit")
 app.add_typer(ren_app, name="ren")
+app.add_typer(user_app, name="user")
 
 # Not a terminal (a pipe, a log): 140 columns, so verdict tables stay readable.
 _WIDTH = shutil.get_terminal_size((140, 40)).columns
@@ -45,9 +47,12 @@ out = Console(width=_WIDTH)
 err = Console(stderr=True, width=_WIDTH)
 
 
-def _stop_on_sigterm(signum, frame) -> None:
-    # As Ctrl-C: unwinds the command, so the temporary Prefect server, the page readers and their
-    # Tesseract processes are stopped by the same clean-up as a normal exit (atexit, finally).
+def _stop_on_signal(signum, frame) -> None:
+    # Ctrl-C and SIGTERM unwind the command, so the temporary Prefect server is stopped by the same
+    # clean-up as a normal exit (atexit, finally); the documents being read stop at once.
+    isolation = sys.modules.get("extractors.isolation")
+    if isolation is not None:
+        isolation.interrupt_reads()
     raise KeyboardInterrupt(f"signal {signum}")
 
 
@@ -55,7 +60,8 @@ def _stop_on_sigterm(signum, frame) -> None:
 def _every_command() -> None:
     """Review building-repair quotes sent after a home-insurance claim."""
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _stop_on_sigterm)
+        signal.signal(signal.SIGTERM, _stop_on_signal)
+        signal.signal(signal.SIGINT, _stop_on_signal)
 
 
 def fail(error: QuoteReviewError) -> None:
@@ -307,3 +313,23 @@ def reprocess(
         out.print(f"  {ref}: {before} → {after}")
     for ref, message in report.errors:
         err.print(f"[red]error[/red] {ref}: {message}", highlight=False)
+
+
+@app.command()
+def web(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port."),
+    db: str = typer.Option(None, "--db", envvar="QUOTE_REVIEW_DB", help="Database URL (default SQLite in var/)."),
+    grid: Path = typer.Option(None, "--grid", help="Price grid folder (default reference_prices/)."),
+) -> None:
+    """The reviewers' web app (users: `quote-review user add NAME --role R`); the API is documented at /docs."""
+    import uvicorn
+
+    from web.app import create_app
+
+    try:
+        application = create_app(db, grid, home())
+    except QuoteReviewError as error:
+        fail(error)
+    out.print(f"quote-review web on http://{host}:{port}/ (database {application.state.context.store.url})")
+    uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=False)

@@ -255,6 +255,8 @@ class Extraction:
     lines: list[LineItem] = field(default_factory=list)
     totals: Totals = field(default_factory=Totals)
     warnings: list[str] = field(default_factory=list)
+    # Stable codes of what the reader could not do, for the decision (TABLE_NOT_FOUND).
+    flags: list[str] = field(default_factory=list)
     method: ExtractionMethod = ExtractionMethod.TEXT_LAYER
     pages: int = 1
     # Which source each value came from, per field ("supplier", "quote_number", "date", "site_postcode",
@@ -300,6 +302,7 @@ class Extraction:
                 "ttc": money_json(self.totals.ttc),
             },
             "warnings": list(self.warnings),
+            "flags": list(self.flags),
         }
         if self.totals.prepaid is not None or self.totals.due is not None:
             contract["totals"].update(prepaid=money_json(self.totals.prepaid), due=money_json(self.totals.due))
@@ -349,6 +352,7 @@ class Extraction:
                           ttc=Decimal(str(totals.get("ttc", 0))), prepaid=dec(totals.get("prepaid")),
                           due=dec(totals.get("due"))),
             warnings=list(data.get("warnings", [])),
+            flags=list(data.get("flags", [])),
             sources=dict(data.get("sources") or {}),
             allowances_charges=[
                 AllowanceCharge(Decimal(str(ac["amount_ht"])), ac.get("reason"), dec(ac.get("vat_rate")))

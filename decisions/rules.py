@@ -131,6 +131,15 @@ def decide(
         )
         return replace(base, status=Status.DUPLICATE, motive=MOTIVE_DOCUMENT_ERROR, flags=[flag], lines=_unrevised(lines))
 
+    if FlagCode.TABLE_NOT_FOUND in extraction.flags:
+        # The reader saw prices but not the lines: nothing can be priced, and nothing is closed unread.
+        flag = Flag(
+            FlagCode.TABLE_NOT_FOUND,
+            "Montants lus, mais aucun tableau de prestations : vérifier le document et saisir les lignes.",
+            {"ht": money_json(extraction.totals.ht), "ttc": money_json(extraction.totals.ttc)},
+        )
+        return replace(base, status=Status.TO_REVIEW, flags=[flag])
+
     # When the e-invoice and its printed page disagree, even the TTC that decides the scope is in doubt:
     # the dossier goes to a reviewer, with the lines priced for them.
     einvoice_flags = _einvoice_flags(extraction)

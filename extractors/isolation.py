@@ -36,6 +36,7 @@ from core.errors import (
 )
 from core.models import MediaType, PageText
 
+_STARTUP_SECONDS = 120  # imports on a loaded machine; not counted in a document's time limit
 _WATCH_INTERVAL = 0.05  # seconds between two looks at the worker's resident size
 
 
@@ -78,6 +79,7 @@ def _worker_main(requests: Connection, replies: Connection, memory_mb: int) -> N
     limit = memory_mb * 1024 * 1024
     # RLIMIT_DATA counts the heap and private mappings (numpy arrays, pdfium bitmaps), not the
     # shared libraries, so it follows what a document makes the worker allocate.
+    replies.send(("ready",))  # the imports do not count against the first document's time limit
     resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
     while True:
@@ -165,6 +167,13 @@ class _Worker:
         os.close(replies_write)
         self.requests = Connection(requests_write, readable=False)
         self.replies = Connection(replies_read, writable=False)
+        try:
+            ready = self.replies.poll(_STARTUP_SECONDS) and self.replies.recv() == ("ready",)
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            self.kill()
+            raise UnreadableError(f"the page reader did not start within {_STARTUP_SECONDS} s")
 
     @property
     def pid(self) -> int:
@@ -198,11 +207,19 @@ class _Worker:
                 connection.close()
 
 
+class ReaderInterrupted(QuoteReviewError):
+    """The command is stopping (Ctrl-C, SIGTERM): reads in progress end at once."""
+
+    code = "E_INTERRUPTED"
+
+
 class ReaderPool:
     """Warm worker processes, one lent to each document being read."""
 
     def __init__(self, limits: ReadLimits) -> None:
         self.limits = limits
+        self._busy: set[_Worker] = set()
+        self._stopping = threading.Event()
         self._idle: list[_Worker] = []
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(limits.workers)
@@ -220,29 +237,49 @@ class ReaderPool:
                 healthy = getattr(error, "worker_fit", False)
                 raise
             finally:
-                if healthy:
-                    with self._lock:
+                with self._lock:
+                    self._busy.discard(worker)
+                    if healthy:
                         self._idle.append(worker)
-                else:
+                if not healthy:
                     worker.kill()
 
     def _take(self) -> _Worker:
+        if self._stopping.is_set():
+            raise ReaderInterrupted("the command is stopping")
         with self._lock:
             while self._idle:
                 worker = self._idle.pop()
                 if worker.alive():
+                    self._busy.add(worker)
                     return worker
                 worker.kill()
-        return _Worker(self.limits.memory_mb)
+        worker = _Worker(self.limits.memory_mb)
+        with self._lock:
+            self._busy.add(worker)
+        return worker
+
+    def interrupt(self) -> None:
+        """Stop every read in progress and refuse new ones (the command is ending)."""
+        self._stopping.set()
+        with self._lock:
+            busy = list(self._busy)
+        for worker in busy:
+            worker.kill()
 
     def _ask(self, worker: _Worker, path: Path, media_type: MediaType) -> list[PageText]:
         limits = self.limits
+        if _resident_mb(worker.pid) > limits.memory_mb:  # a worker already over its limit at rest
+            raise TooLargeError(f"reading its pages needed more than {limits.memory_mb} MB; it was stopped",
+                                path=str(path))
         try:
             worker.requests.send((os.path.abspath(path), media_type))
         except OSError as exc:
             raise CorruptFileError("the page reader could not be reached", path=str(path)) from exc
         deadline = time.monotonic() + limits.timeout_seconds
         while not worker.replies.poll(_WATCH_INTERVAL):
+            if self._stopping.is_set():
+                raise ReaderInterrupted("the command is stopping", path=str(path))
             if not worker.alive():
                 raise CorruptFileError(f"the page reader died on it (exit {worker.process.returncode})", path=str(path))
             if time.monotonic() > deadline:
@@ -281,6 +318,14 @@ def reader_pool() -> ReaderPool:
             _pool = ReaderPool(ReadLimits.from_settings())
             atexit.register(_pool.close)
         return _pool
+
+
+def interrupt_reads() -> None:
+    """Called on Ctrl-C or SIGTERM: the documents being read stop now, not at their time limit."""
+    with _pool_lock:
+        pool = _pool
+    if pool is not None:
+        pool.interrupt()
 
 
 def set_limits(limits: ReadLimits) -> None:

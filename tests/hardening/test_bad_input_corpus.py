@@ -28,7 +28,7 @@ def corpus(tmp_path_factory):
 
 @pytest.fixture
 def short_read_limit():
-    set_limits(ReadLimits(timeout_seconds=4, memory_mb=700, workers=2))
+    set_limits(ReadLimits(timeout_seconds=8, memory_mb=700, workers=2))
     yield
     set_limits(ReadLimits.from_settings())
 

@@ -39,7 +39,7 @@ def _children_of(pid: int) -> list[str]:
         except OSError:
             continue
         text = [part.decode(errors="replace") for part in command if part]
-        if text[:3] == [sys.executable, "-m", "extractors.isolation"] and len(text) > 3 and text[3] == str(pid):
+        if text[1:3] == ["-m", "extractors.isolation"] and len(text) > 3 and text[3] == str(pid):
             left.append(" ".join(text))
     return left
 
@@ -70,9 +70,11 @@ def test_a_batch_killed_twice_then_resumed_reviews_each_document_once(prefect_ap
         (folder / f"devis-{number}.pdf").write_bytes(quote_pdf(title=f"DEVIS lot {number}", number=100 + number))
     home, db = tmp_path / "var", tmp_path / "qr.db"
 
-    for reviews_before_kill in (1, 3):
+    for _ in range(2):  # killed at two points: after one more review each time
+        already = _count(db, "select count(*) from reviews")
+        assert already < DOCUMENTS
         process = _batch(folder, home, db, tmp_path / "out")
-        _kill_when(process, db, reviews_before_kill)
+        _kill_when(process, db, already + 1)
         deadline = time.monotonic() + 10
         while _children_of(process.pid) and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -94,3 +96,27 @@ def test_a_batch_killed_twice_then_resumed_reviews_each_document_once(prefect_ap
     assert len(ids) == len(set(ids)) == events
     summary = (tmp_path / "out" / "summary.csv").read_text().splitlines()
     assert len(summary) == DOCUMENTS + 1
+
+
+def test_ctrl_c_stops_a_batch_at_once_even_mid_read(prefect_api, tmp_path):
+    # (SIGTERM stops it as cleanly, but Prefect's own SIGTERM handler, installed during a flow run,
+    # lets the documents being read finish or reach their time limit first.)
+    from tests.hardening.pdfs import reference_loop_pdf
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "boucle.pdf").write_bytes(reference_loop_pdf())  # keeps its page reader busy
+    home, db = tmp_path / "var", tmp_path / "qr.db"
+    env = {**os.environ, "QUOTE_REVIEW_HOME": str(home), "QUOTE_REVIEW_DB": f"sqlite:///{db}",
+           "QUOTE_REVIEW_READ_TIMEOUT_SECONDS": "120"}
+    command = [str(Path(sys.executable).with_name("quote-review")), "batch", str(folder), "--quiet"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not _children_of(process.pid):
+        assert process.poll() is None and time.monotonic() < deadline, process.stderr.read().decode()[-2000:]
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert b"Traceback" not in stderr, stderr.decode()[-3000:]
+    assert _children_of(process.pid) == []

@@ -16,7 +16,7 @@ REPO_EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
 
 @pytest.fixture
 def short_limits():
-    set_limits(ReadLimits(timeout_seconds=4, memory_mb=700, workers=2))
+    set_limits(ReadLimits(timeout_seconds=8, memory_mb=700, workers=2))
     yield
     set_limits(ReadLimits.from_settings())
 

@@ -3,7 +3,7 @@
 Existing entries are chained here, in the order they were written (their ids).
 
 Revision ID: 0200_audit_chain
-Revises: 0003
+Revises: 0100_web_users
 Create Date: 2026-12-02
 """
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ from store.audit_chain import GENESIS_HASH, HEAD_ROW_ID, canonical_entry, entry_
 from store.models import JsonType, UtcDateTime
 
 revision = "0200_audit_chain"
-down_revision = "0003"
+down_revision = "0100_web_users"
 branch_labels = None
 depends_on = None
 
