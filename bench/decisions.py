@@ -31,9 +31,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.decide import REN_PROPOSED, TO_REVIEW, decide  # noqa: E402
-from pipeline.models import GUARANTEES, Dossier, Extraction, cents  # noqa: E402
-from pipeline.settings import Settings  # noqa: E402
+from core.enums import Status  # noqa: E402
+from core.models import GUARANTEES, Dossier, Extraction, cents  # noqa: E402
+from core.settings import Settings  # noqa: E402
+from decisions import decide  # noqa: E402
 from pricing.grid import load_grid  # noqa: E402
 from pricing.matching import Matcher  # noqa: E402
 from pricing.price import price_lines  # noqa: E402
@@ -109,9 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     in_scope = [r for r in rows if r[0]["is_quote"] and settings.scope_min_ttc <= r[2] <= settings.scope_max_ttc]
     over = [r for r in in_scope if r[2] - r[3] > EXCESS_THRESHOLD]
     fair = [r for r in in_scope if r[2] - r[3] <= EXCESS_THRESHOLD]
-    caught = [r for r in over if r[1].status in (REN_PROPOSED, TO_REVIEW)]
-    wrong_ren = [r for r in fair if r[1].status == REN_PROPOSED]
-    robot = [r for r in in_scope if r[1].status != TO_REVIEW]
+    caught = [r for r in over if r[1].status in (Status.REN_PROPOSED, Status.TO_REVIEW)]
+    wrong_ren = [r for r in fair if r[1].status == Status.REN_PROPOSED]
+    robot = [r for r in in_scope if r[1].status != Status.TO_REVIEW]
     gaps = [abs(r[1].revised_ttc - r[3]) for r in in_scope if r[1].revised_ttc is not None]
 
     if args.verbose:
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
           + ", ".join(f"{s} {n}" for s, n in sorted(Counter(r[1].status for r in rows).items())))
     print(f"over-priced (excess > 200) sent to REN or review: {len(caught)}/{len(over)} = {_share(caught, over)}  (target >= 0.95)")
     print(f"fair quotes wrongly sent to REN:                  {len(wrong_ren)}/{len(fair)} = {_share(wrong_ren, fair)}  (target <= 0.05)")
-    robot_all = [r for r in rows if r[1].status != TO_REVIEW]
+    robot_all = [r for r in rows if r[1].status != Status.TO_REVIEW]
     print(f"closed by the robot, no human:                    {len(robot)}/{len(in_scope)} = {_share(robot, in_scope)}  (target >= 0.60)"
           f"; all documents {len(robot_all)}/{len(rows)} = {_share(robot_all, rows)}")
     print(f"median |revised TTC - market TTC|:                {statistics.median(gaps) if gaps else '-'} EUR over {len(gaps)} quotes")

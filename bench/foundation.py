@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 import pypdfium2
-from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
 CLI = str(Path(sys.executable).with_name("quote-review"))

@@ -24,10 +24,10 @@ import cv2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from extractors.images import page_images  # noqa: E402
+from core.models import MediaType  # noqa: E402
 from extractors import ocr  # noqa: E402
+from extractors.images import page_images  # noqa: E402
 from extractors.ocr import ocr_pages  # noqa: E402
-from pipeline.models import MediaType  # noqa: E402
 
 MEDIA_TYPES = {".pdf": MediaType.PDF, ".jpg": MediaType.JPEG, ".jpeg": MediaType.JPEG, ".png": MediaType.PNG}
 

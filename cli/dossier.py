@@ -14,9 +14,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.decide import MOTIVES, Review
-from pipeline.errors import InvalidDossierError, QuoteReviewError
-from pipeline.models import GUARANTEES, Dossier, cents
+from core.errors import InvalidDossierError, QuoteReviewError
+from core.models import GUARANTEES, Dossier, cents
+from core.review import MOTIVES, Review
 from store import Store, default_db_url, open_store
 
 dossier_app = typer.Typer(help="Dossiers: create, show, override a line, close, reopen, approve, history.",

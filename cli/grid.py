@@ -12,8 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.errors import GridError
-from pipeline.models import money_json
+from core.errors import GridError
+from core.models import money_json
 from pricing.grid import departement_of, diff_grids, index_grid, load_grid
 
 grid_app = typer.Typer(help="Market price grid (barème): check, show, diff, index prices (BT01), match designations.")

@@ -19,9 +19,9 @@ from cli.dossier import dossier_app
 from cli.exit_codes import ExitCode
 from cli.grid import grid_app
 from cli.render import print_review
+from core.errors import InvalidDossierError, OrchestrationError, QuoteReviewError
+from core.models import Dossier, euros
 from flows.runtime import configure_prefect, home
-from pipeline.errors import InvalidDossierError, OrchestrationError, QuoteReviewError
-from pipeline.models import Dossier, euros
 
 app = typer.Typer(
     help="Review building-repair quotes sent after a home-insurance claim.",

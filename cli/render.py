@@ -1,19 +1,19 @@
 """How a verdict reads in a terminal: the lines with their grid prices, then the dossier decision."""
 from __future__ import annotations
 
-from decimal import Decimal
-
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from pipeline.decide import Review
-from pipeline.models import euros
+from core.enums import Status
+from core.models import euros
+from core.review import Review
 
 _STATUS_STYLE = {
-    "auto_validated": "green", "accepted_under_200": "green", "ren_proposed": "yellow", "to_review": "yellow",
-    "out_of_scope": "magenta", "not_revisable": "magenta", "duplicate": "red", "not_a_quote": "red", "closed": "blue",
+    Status.AUTO_VALIDATED: "green", Status.ACCEPTED_UNDER_200: "green", Status.REN_PROPOSED: "yellow",
+    Status.TO_REVIEW: "yellow", Status.OUT_OF_SCOPE: "magenta", Status.NOT_REVISABLE: "magenta",
+    Status.DUPLICATE: "red", Status.NOT_A_QUOTE: "red", Status.CLOSED: "blue",
 }
 
 

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from pipeline.models import cents, money_json, number_json
+from core.models import cents, money_json, number_json
 
 from . import vocab
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.models import Extraction, MediaType, PageText
 from extractors.quote import read_quote
-from pipeline.ingest import inspect_file
-from pipeline.models import Extraction, MediaType, PageText
+from ingestion.ingest import inspect_file
 
 __all__ = ["extract_document", "read_pages", "read_quote", "EXTRACTOR_VERSION"]
 

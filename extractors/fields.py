@@ -10,10 +10,10 @@ from rapidfuzz import fuzz
 from stdnum.fr import siren as siren_check
 from stdnum.fr import siret as siret_check
 
+from core.models import Supplier, Totals, cents
 from extractors.layout import Phrase, TextLine, split_phrases
 from extractors.numbers import AMOUNT_RE, digit_edits, is_partial_reading, parse_number
 from extractors.table import fold
-from pipeline.models import Supplier, Totals, cents
 
 _MONTHS = {
     "janvier": 1, "janv": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3, "avril": 4, "avr": 4, "mai": 5,

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from pipeline.models import RuleLine
+from core.models import RuleLine
 
 A4_RATIO = math.sqrt(2)
 MAX_SKEW_DEGREES = 5.0

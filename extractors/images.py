@@ -15,8 +15,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from pipeline.errors import CorruptFileError, EncryptedPdfError, TooLargeError, UnsupportedTypeError
-from pipeline.models import MediaType
+from core.errors import CorruptFileError, EncryptedPdfError, TooLargeError, UnsupportedTypeError
+from core.models import MediaType
 
 MAX_PIXELS = 40_000_000
 RENDER_DPI = 300

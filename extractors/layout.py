@@ -4,7 +4,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
-from pipeline.models import PageText, Word
+from core.models import PageText, Word
 
 
 @dataclass

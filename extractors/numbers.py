@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.models import cents
+from core.models import cents
 
 _CURRENCY = re.compile(r"(€|eur(?:os?)?\b|e$)", re.IGNORECASE)
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")

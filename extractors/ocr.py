@@ -18,10 +18,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from core.enums import PageSource
+from core.errors import OcrError
+from core.models import MediaType, PageText, Word
 from extractors.image_prep import PreparedPage, looks_like_text, prepare_page
 from extractors.images import page_count, page_images
-from pipeline.errors import OcrError
-from pipeline.models import MediaType, PageText, Word
 
 TESSERACT = "tesseract"
 LANGUAGE = "fra"
@@ -327,7 +328,7 @@ def ocr_page(prepared: PreparedPage | np.ndarray, page_number: int) -> PageText:
     words = read_exponents(image, reread_low_confidence(image, parse_tsv(run_tesseract(image), width, height)))
     rules = prepared.rules if isinstance(prepared, PreparedPage) else []
     return PageText(
-        number=page_number, width=float(width), height=float(height), words=words, source="ocr",
+        number=page_number, width=float(width), height=float(height), words=words, source=PageSource.OCR,
         rules=list(rules), seconds=time.perf_counter() - started,
     )
 
@@ -338,7 +339,7 @@ def _prepare_and_ocr(image: np.ndarray, page_number: int, photo: bool = False) -
         # A photo of the damage, not of a document: Tesseract would spend a minute reading texture.
         # (Pages of a PDF are documents, even a sparse last page, so only photos are checked.)
         height, width = image.shape[:2]
-        return PageText(number=page_number, width=float(width), height=float(height), words=[], source="ocr",
+        return PageText(number=page_number, width=float(width), height=float(height), words=[], source=PageSource.OCR,
                         seconds=time.perf_counter() - started)
     page = ocr_page(prepare_page(image), page_number)
     page.seconds = time.perf_counter() - started

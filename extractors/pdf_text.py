@@ -8,8 +8,9 @@ import pdfplumber
 from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 
-from pipeline.errors import CorruptFileError, EncryptedPdfError
-from pipeline.models import PageText, RuleLine, Word
+from core.enums import PageSource
+from core.errors import CorruptFileError, EncryptedPdfError
+from core.models import PageText, RuleLine, Word
 
 # A page with fewer characters than this in its text layer is treated as a scan.
 MIN_TEXT_CHARS = 40
@@ -54,4 +55,4 @@ def read_text_pages(path: Path) -> Iterator[PageText | None]:
             ]
             rules = _page_rules(page, width, height)
             page.close()
-            yield PageText(number=number, width=width, height=height, words=words, source="text_layer", rules=rules)
+            yield PageText(number=number, width=width, height=height, words=words, source=PageSource.TEXT_LAYER, rules=rules)

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
+from core.enums import ExtractionMethod, PageSource
+from core.models import Extraction, LineItem, PageText, cents
 from extractors.fields import find_quote_date, find_quote_number, find_site_postcode, find_supplier, find_totals, resolve_totals
 from extractors.layout import TextLine, group_lines
 from extractors.numbers import digit_edits, parse_vat_legend
@@ -20,7 +22,6 @@ from extractors.table import (
     resolve_unknown_columns,
     row_to_item,
 )
-from pipeline.models import Extraction, LineItem, PageText, cents
 
 _QUOTE_WORDS = re.compile(r"\b(devis|facture|proforma|estimatif|bon de commande|total\s+t\.?t\.?c|net a payer|net à payer)\b", re.IGNORECASE)
 # Digits OCR confuses with one another, for the arithmetic repair.
@@ -69,7 +70,7 @@ def read_lines(pages: list[PageText]) -> tuple[list[LineItem], list[str], list[T
         table_x = (header.columns[0].x0, header.columns[-1].x1)
         for row in read_rows(body, header, page.rules):
             if isinstance(row, Row):
-                item, row_warnings = row_to_item(row, vat_codes, page.number, table_x, page.source == "ocr")
+                item, row_warnings = row_to_item(row, vat_codes, page.number, table_x, page.source == PageSource.OCR)
                 if item.description:
                     items.append(item)
                 warnings.extend(row_warnings)
@@ -209,10 +210,11 @@ def _vat_of_lines(items: list[LineItem]) -> frozenset[Decimal]:
 def read_quote(pages: list[PageText], doc_id: str) -> Extraction:
     """The whole reading of one document from its pages' words."""
     items, warnings, lines = read_lines(pages)
-    from_ocr = any(page.source == "ocr" for page in pages)
+    from_ocr = any(page.source == PageSource.OCR for page in pages)
     text = "\n".join(line.text for line in lines)
     is_quote = bool(items) and bool(_QUOTE_WORDS.search(text))
-    method = "ocr" if all(p.source == "ocr" for p in pages) else ("mixed" if from_ocr else "text_layer")
+    method = (ExtractionMethod.OCR if all(p.source == PageSource.OCR for p in pages)
+              else ExtractionMethod.MIXED if from_ocr else ExtractionMethod.TEXT_LAYER)
     if not is_quote:
         return Extraction(doc_id=doc_id, is_quote=False, method=method, pages=len(pages),
                           warnings=["aucun tableau de prestations chiffrées : ce document n'est pas un devis"])

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from rapidfuzz import fuzz
 
+from core.models import LineItem, RuleLine, Word, cents
 from extractors.layout import TextLine, split_phrases
 from extractors.numbers import (
     metre_units_in_doubt,
@@ -25,7 +26,6 @@ from extractors.numbers import (
     read_unit,
     split_quantity_unit,
 )
-from pipeline.models import LineItem, RuleLine, Word, cents
 
 
 def fold(text: str) -> str:

@@ -12,8 +12,8 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
+from core.errors import QuoteReviewError
 from flows.review import deliver_task
-from pipeline.errors import QuoteReviewError
 from pipeline.review import ReviewServices, reprocess_dossier
 
 

@@ -7,7 +7,6 @@ both cores read pages (OCR) at the same time.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,10 +16,11 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
+from core.errors import QuoteReviewError
+from core.models import Dossier, Extraction, PageText
+from core.review import Review
+from core.settings import Settings
 from handoff import FolderSink, WebhookSink, deliver_pending
-from pipeline.decide import Review
-from pipeline.errors import QuoteReviewError
-from pipeline.models import Dossier, Extraction, PageText
 from pipeline.review import (
     ReviewOutcome,
     ReviewServices,
@@ -101,8 +101,9 @@ def decide_task(services: ReviewServices, job: DocumentJob) -> DocumentJob:
 def configured_sinks(outbox_dir: Path) -> list:
     """The folder of JSON files always; an HTTP webhook too when QUOTE_REVIEW_WEBHOOK_URL is set."""
     sinks = [FolderSink(outbox_dir)]
-    if os.environ.get("QUOTE_REVIEW_WEBHOOK_URL"):
-        sinks.append(WebhookSink(os.environ["QUOTE_REVIEW_WEBHOOK_URL"]))
+    webhook_url = Settings.load().webhook_url
+    if webhook_url:
+        sinks.append(WebhookSink(webhook_url))
     return sinks
 
 

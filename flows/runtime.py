@@ -15,18 +15,19 @@ import time
 import urllib.request
 from pathlib import Path
 
-from pipeline.errors import OrchestrationError
+from core.errors import OrchestrationError
+from core.settings import DEFAULT_PREFECT_PORT, Settings
 
-DEFAULT_PORT = 4200
+DEFAULT_PORT = DEFAULT_PREFECT_PORT
 
 
 def home() -> Path:
     """Where quote-review keeps its state: database, originals, outbox, Prefect's files."""
-    return Path(os.environ.get("QUOTE_REVIEW_HOME", "var")).resolve()
+    return Settings.load().home.resolve()
 
 
 def server_url(port: int | None = None) -> str:
-    port = port or int(os.environ.get("QUOTE_REVIEW_PREFECT_PORT", DEFAULT_PORT))
+    port = port or Settings.load().prefect_port
     return f"http://127.0.0.1:{port}/api"
 
 
@@ -40,7 +41,7 @@ def is_healthy(api_url: str, timeout: float = 1.0) -> bool:
 
 def configure_prefect() -> str:
     """Set Prefect's environment before it is imported; returns "server" or "ephemeral"."""
-    os.environ.setdefault("PREFECT_HOME", str(home() / "prefect"))
+    os.environ.setdefault("PREFECT_HOME", str(Settings.load().prefect_home.resolve()))
     # Prefect's SQLite database lives there; a missing folder fails its server's start-up.
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")

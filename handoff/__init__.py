@@ -1,6 +1,14 @@
 """Hand-offs downstream: events (REN offer, payment, dossier closed) through a transactional outbox."""
 from handoff.deliver import DeliveryReport, deliver_pending
-from handoff.events import DOSSIER_CLOSED, EVENT_TYPES, PAYMENT_REQUESTED, REN_OFFER_REQUESTED, Event, build_events, event_id
+from handoff.events import (
+    DOSSIER_CLOSED,
+    EVENT_TYPES,
+    PAYMENT_REQUESTED,
+    REN_OFFER_REQUESTED,
+    Event,
+    build_events,
+    event_id,
+)
 from handoff.sinks import DeliveryError, FolderSink, Sink, WebhookSink
 
 __all__ = [

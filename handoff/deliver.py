@@ -1,13 +1,25 @@
 """Deliver the outbox: every releasable event to every sink, each exactly once per sink."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Sequence
+from typing import Protocol, Sequence
 
+from handoff.events import Event
 from handoff.sinks import DeliveryError, Sink
 
-if TYPE_CHECKING:
-    from store import Store
+
+class PendingDelivery(Protocol):
+    event: Event
+    delivered_to: frozenset[str]
+
+
+class Outbox(Protocol):
+    """What delivery needs of the store (``store.Store`` is one): handoff sits below the store."""
+
+    def pending_events(self, sink_names: list[str]) -> Iterable[PendingDelivery]: ...
+
+    def mark_delivery(self, event_id: str, sink: str, error: str | None = None) -> None: ...
 
 
 @dataclass
@@ -23,7 +35,7 @@ class DeliveryReport:
         return f"{len(self.delivered)} delivered, {len(self.failed)} failed"
 
 
-def deliver_pending(store: "Store", sinks: Sequence[Sink]) -> DeliveryReport:
+def deliver_pending(store: Outbox, sinks: Sequence[Sink]) -> DeliveryReport:
     """Send what is pending; a failing sink does not stop the others, and is retried next run."""
     report = DeliveryReport()
     names = [sink.name for sink in sinks]

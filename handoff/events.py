@@ -14,16 +14,10 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from pipeline.decide import (
-    ACCEPTED_UNDER_200,
-    AUTO_VALIDATED,
-    CLOSED,
-    MOTIVE_REVISED,
-    REN_PROPOSED,
-    Review,
-)
-from pipeline.models import Dossier, money_json
-from pipeline.settings import Settings
+from core.enums import DecidedBy, Status
+from core.models import Dossier, money_json
+from core.review import MOTIVE_REVISED, Review
+from core.settings import Settings
 
 REN_OFFER_REQUESTED = "ren_offer.requested"
 PAYMENT_REQUESTED = "payment.requested"
@@ -77,13 +71,13 @@ def build_events(review: Review, dossier: Dossier, document_version: int, settin
         payload = {"id": ident, "type": event_type, **_common(review, dossier, document_version), **extra}
         return Event(ident, event_type, dossier.ref, document_version, payload, releasable)
 
-    if review.status == REN_PROPOSED:
+    if review.status == Status.REN_PROPOSED:
         events.append(make(REN_OFFER_REQUESTED, {"offer": {
             "work_ttc": money_json(review.revised_ttc),
             "saving_ttc": money_json(review.variance_ttc),
             "indemnity_if_refused": money_json(max(Decimal(0), (review.revised_ttc or 0) - (review.deductible or 0))),
         }}))
-    if review.status in (AUTO_VALIDATED, ACCEPTED_UNDER_200, CLOSED) and (review.indemnity or 0) > 0:
+    if review.status in (Status.AUTO_VALIDATED, Status.ACCEPTED_UNDER_200, Status.CLOSED) and (review.indemnity or 0) > 0:
         level = approval_level(review.indemnity, settings)
         approved = level == APPROVAL_AUTO
         basis = "revised" if review.motive == MOTIVE_REVISED else "quoted"
@@ -93,7 +87,7 @@ def build_events(review: Review, dossier: Dossier, document_version: int, settin
             "approval": {
                 "level": level,
                 "status": "approved" if approved else "pending",
-                "approved_by": "robot" if approved else None,
+                "approved_by": DecidedBy.ROBOT.value if approved else None,
                 "on_behalf_of": None,
                 "approved_at": None,
             },

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Protocol
 
+from core.errors import QuoteReviewError
 from handoff.events import Event
-from pipeline.errors import QuoteReviewError
 
 
 class DeliveryError(QuoteReviewError):

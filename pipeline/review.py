@@ -11,17 +11,17 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.errors import QuoteReviewError
+from core.models import Document, Dossier, Extraction, PageText
+from core.review import Review
+from core.settings import Settings
+from decisions import decide
 from extractors import EXTRACTOR_VERSION, read_pages, read_quote
-from pipeline.decide import Review, decide
-from pipeline.errors import QuoteReviewError
-from pipeline.ingest import ingest
-from pipeline.models import Document, Dossier, Extraction, PageText
-from pipeline.settings import Settings
+from ingestion.ingest import ingest
 from pricing.grid import Grid, load_grid
 from pricing.matching import Matcher
 from pricing.price import PricedLine, price_lines
 from store.repository import Store, open_store
-
 
 _matchers: dict[tuple[str, str], Matcher] = {}
 _matchers_lock = threading.Lock()
@@ -46,10 +46,14 @@ class ReviewServices:
 
     @classmethod
     def open(cls, db_url: str | None = None, grid_dir: Path | None = None, home: Path | None = None) -> "ReviewServices":
+        """The services for ``home`` (default ``$QUOTE_REVIEW_HOME``): its database unless ``db_url`` says
+        otherwise, its originals folder."""
         settings = Settings.load()
+        if home is not None:
+            settings = settings.updated({"home": Path(home)}, origin="home")
         grid = load_grid(grid_dir) if grid_dir else load_grid()
-        home = home or Path("var")
-        return cls(open_store(db_url, settings), grid, matcher_for(grid), settings, home / "originals")
+        return cls(open_store(db_url or settings.db_url, settings), grid, matcher_for(grid), settings,
+                   settings.originals_dir)
 
     def close(self) -> None:
         self.store.close()

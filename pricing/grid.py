@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -22,8 +21,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from pipeline.errors import GridError
-from pipeline.models import GUARANTEES, TRADES, UNITS, cents
+from core.errors import GridError
+from core.models import GUARANTEES, TRADES, UNITS, cents
+from core.settings import Settings
 
 DEFAULT_GRID_DIR = Path(__file__).resolve().parents[1] / "reference_prices"
 GRID_DIR_ENV = "QUOTE_REVIEW_GRID_DIR"
@@ -410,7 +410,7 @@ def _unique(rows: list[tuple[int, _Row]], key, path: Path, column: str) -> dict:
 
 def load_grid(path: str | Path | None = None) -> Grid:
     """Load and validate a grid directory (default: $QUOTE_REVIEW_GRID_DIR or the repo's reference_prices/)."""
-    directory = Path(path or os.environ.get(GRID_DIR_ENV) or DEFAULT_GRID_DIR)
+    directory = Path(path or Settings.load().grid_dir or DEFAULT_GRID_DIR)
     manifest = _load_manifest(directory)
     files = {name: directory / file for name, file in manifest.files.items()}
 

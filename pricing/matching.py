@@ -33,6 +33,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
+from core.settings import Settings
 from pricing.grid import Grid, GridItem
 
 SPACY_MODEL = "fr_core_news_sm"
@@ -248,9 +249,7 @@ def _load_model(name: str):
 def default_cache_dir() -> Path:
     """Where the grid's lemmas are kept between runs: ``$QUOTE_REVIEW_CACHE_DIR``, else
     ``$XDG_CACHE_HOME/quote-review``, else ``~/.cache/quote-review``."""
-    if os.environ.get("QUOTE_REVIEW_CACHE_DIR"):
-        return Path(os.environ["QUOTE_REVIEW_CACHE_DIR"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "quote-review"
+    return Settings.load().lemma_cache_dir
 
 
 class Lemmatizer:

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from pipeline.models import Extraction, LineItem, cents
+from core.models import Extraction, LineItem, cents
 from pricing.grid import Grid
 from pricing.matching import Match, Matcher, normalise
 

@@ -6,7 +6,6 @@ same transaction as the change; every decision writes its outbox events there to
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,17 +18,10 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from handoff.events import (
-    APPROVAL_RANK,
-    PAYMENT_REQUESTED,
-    REN_OFFER_REQUESTED,
-    Event,
-    build_events,
-)
-from pipeline import decide as rules
-from pipeline.decide import Review
-from pipeline.errors import InvalidDossierError, StateError
-from pipeline.models import (
+import decisions as rules
+from core.enums import TERMINAL_STATUSES, DecidedBy
+from core.errors import InvalidDossierError, StateError
+from core.models import (
     GUARANTEES,
     Document,
     Dossier,
@@ -39,8 +31,11 @@ from pipeline.models import (
     RuleLine,
     Word,
     cents,
+    plain_text,
 )
-from pipeline.settings import Settings
+from core.review import Review
+from core.settings import Settings
+from handoff.events import APPROVAL_RANK, PAYMENT_REQUESTED, REN_OFFER_REQUESTED, Event, build_events
 from store.models import (
     ApproverRow,
     AuditRow,
@@ -55,19 +50,19 @@ from store.models import (
 )
 
 DB_URL_ENV = "QUOTE_REVIEW_DB"
-DEFAULT_DB_URL = "sqlite:///var/quote-review.db"
+DEFAULT_DB_URL = "sqlite:///var/quote-review.db"  # with the default home (``QUOTE_REVIEW_HOME`` unset)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 APPROVER_LEVELS = ("team_lead", "manager")
 
 
 def default_db_url() -> str:
-    """``$QUOTE_REVIEW_DB``, else a SQLite file ``var/quote-review.db`` under the current directory."""
-    return os.environ.get(DB_URL_ENV) or DEFAULT_DB_URL
+    """``$QUOTE_REVIEW_DB``, else the SQLite file ``quote-review.db`` in ``$QUOTE_REVIEW_HOME`` (``./var``)."""
+    return Settings.load().db_url
 
 
 def open_store(url: str | None = None, settings: Settings | None = None) -> "Store":
     """Connect and bring the schema to the latest migration (``alembic upgrade head``)."""
-    url = url or default_db_url()
+    url = url or (settings.db_url if settings is not None else default_db_url())
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url)
@@ -388,9 +383,9 @@ class Store:
             dossier = _dossier_from_row(_dossier_row(session, dossier_ref))
             current = _latest_review_row(session, dossier_ref)
             cycle = current.cycle if current is not None else 0
-            if current is not None and current.status in rules.TERMINAL_STATUSES:
+            if current is not None and current.status in TERMINAL_STATUSES:
                 same = current.document_version == document_version and current.grid_version == review.grid_version
-                if same and current.decided_by == "robot":
+                if same and current.decided_by == DecidedBy.ROBOT:
                     return _stored_review(current)
                 raise StateError(
                     f"dossier {dossier_ref} is closed (status {current.status}); reopen it before a new decision"
@@ -426,8 +421,8 @@ class Store:
                 select(ReviewRow, DocumentRow.sha256)
                 .join(latest, latest.c.review_id == ReviewRow.id)
                 .join(DocumentRow, DocumentRow.id == ReviewRow.document_id)
-                .where(ReviewRow.decided_by == "robot", ReviewRow.grid_version != grid_version,
-                       ReviewRow.status.not_in(rules.TERMINAL_STATUSES))
+                .where(ReviewRow.decided_by == DecidedBy.ROBOT.value, ReviewRow.grid_version != grid_version,
+                       ReviewRow.status.not_in([status.value for status in TERMINAL_STATUSES]))
                 .order_by(ReviewRow.dossier_ref)
             )
             return [ReprocessItem(r.dossier_ref, r.document_version, sha, r.grid_version) for r, sha in rows]
@@ -706,7 +701,7 @@ def _page_from_json(data: dict) -> PageText:
 def _name_key(name: str | None) -> str | None:
     if not name:
         return None
-    key = re.sub(r"[^0-9a-z]+", " ", rules._plain(name)).strip()
+    key = re.sub(r"[^0-9a-z]+", " ", plain_text(name)).strip()
     return key[:200] or None
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from core.models import Dossier
 from corpusgen import make_document
-from pipeline.models import Dossier
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 

@@ -7,15 +7,9 @@ from PIL import Image
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from pipeline.errors import (
-    CorruptFileError,
-    EmptyFileError,
-    EncryptedPdfError,
-    TooLargeError,
-    UnsupportedTypeError,
-)
-from pipeline.ingest import MAX_PAGES, ingest
-from pipeline.models import MediaType
+from core.errors import CorruptFileError, EmptyFileError, EncryptedPdfError, TooLargeError, UnsupportedTypeError
+from core.models import MediaType
+from ingestion.ingest import MAX_PAGES, ingest
 
 
 def make_pdf(path: Path, pages: int = 1, encrypt: str | None = None) -> Path:

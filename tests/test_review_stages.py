@@ -3,7 +3,7 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
-from pipeline.models import Dossier
+from core.models import Dossier
 from pipeline.review import ReviewServices, review_file
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

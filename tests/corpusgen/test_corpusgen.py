@@ -10,11 +10,11 @@ import pdfplumber
 import pytest
 from PIL import Image, ImageOps
 
+from core.models import TRADES, UNITS, cents
 from corpusgen import KINDS, generate, make_document
 from corpusgen.__main__ import main as cli_main
 from corpusgen.notquote import NOT_QUOTE_TEMPLATES
 from corpusgen.spec import FAMILIES, HELD_OUT_FAMILIES, HELD_OUT_VOCABULARIES, VOCABULARIES
-from pipeline.models import UNITS, TRADES, cents
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "quote.schema.json").read_text(encoding="utf-8"))
 

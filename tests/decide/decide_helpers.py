@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from pipeline.models import Dossier, Extraction, LineItem, Supplier, Totals, cents
+from core.models import Dossier, Extraction, LineItem, Supplier, Totals, cents
 
 D = Decimal
 

@@ -4,15 +4,27 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from tests.decide.decide_helpers import (
-    CYLINDER, LEAK, PAINT, TAP, GridDouble, dossier, extraction, line, priced, quote_for_ttc,
-)
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
-from pipeline import decide as rules
-from pipeline.decide import Review, apply_override, close, decide, reopen
-from pipeline.errors import StateError
-from pipeline.settings import Settings
+from core import review as rules
+from core.errors import StateError
+from core.review import Review
+from core.settings import Settings
+from decisions import apply_override, close, decide, reopen
+from tests.decide.decide_helpers import (
+    CYLINDER,
+    LEAK,
+    PAINT,
+    TAP,
+    GridDouble,
+    dossier,
+    extraction,
+    line,
+    priced,
+    quote_for_ttc,
+)
 
 D = Decimal
 # A grid that matches the market exactly: the line rules alone decide (the market doubt has its own tests).
@@ -311,7 +323,7 @@ def test_settings_from_env_and_file(tmp_path):
     path.write_text("[decide]\nscope_min_ttc = 500\nvariance_threshold_ttc = \"150\"\n")
     loaded = Settings.load(path, environ={"QUOTE_REVIEW_SCOPE_MIN_TTC": "600"})
     assert loaded.scope_min_ttc == D("600") and loaded.variance_threshold_ttc == D("150")
-    from pipeline.settings import SettingsError
+    from core.errors import SettingsError
     with pytest.raises(SettingsError, match="unknown setting"):
         Settings.load(environ={}).updated({"nope": 1})
 

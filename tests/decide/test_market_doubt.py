@@ -3,10 +3,12 @@ clearly on one side of the variance threshold, given how market prices scatter a
 from decimal import Decimal
 
 import pytest
-from hypothesis import assume, given, settings as hsettings, strategies as st
+from hypothesis import assume, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
-from pipeline.decide import decide, market_scatter_ttc
-from pipeline.settings import Settings
+from core.settings import Settings
+from decisions import decide, market_scatter_ttc
 from tests.decide.decide_helpers import PAINT, GridDouble, dossier, extraction, line, priced
 
 D = Decimal
@@ -81,7 +83,7 @@ def test_no_spread_means_the_line_rules_alone_decide():
 
 
 def test_overridden_lines_are_the_reviewers_and_leave_the_doubt():
-    from pipeline.decide import apply_override
+    from decisions import apply_override
     review = run([paint("1081.83", "1000"), paint("300", "300")])
     assert review.status == "to_review"
     overridden = apply_override(review, 0, SETTINGS, by="alice", reason="métré vérifié", amount=D("1081.83"))
@@ -120,8 +122,8 @@ def test_the_quotes_discount_lowers_its_excess_over_the_reference():
 
 
 def test_a_reviewer_confirms_the_doubt_with_a_ren_offer():
-    from pipeline.decide import apply_override, close, propose_ren
-    from pipeline.errors import StateError
+    from core.errors import StateError
+    from decisions import apply_override, close, propose_ren
     doubtful = run([paint("1140", "1000")])  # within the tolerance: nothing cut, but 154 € + 110 € over
     assert doubtful.status == "to_review" and doubtful.variance_ttc == 0
     with pytest.raises(StateError, match="override the over-priced lines"):

@@ -2,10 +2,10 @@
 HT + TVA = TTC), and the ones it must leave alone. Word boxes are laid out like a scan's OCR output."""
 from decimal import Decimal
 
+from core.models import LineItem, PageText
 from extractors.numbers import digit_edits
 from extractors.quote import exact_quotients, read_quote, repair_line
 from extractors.table import unit_by_designation
-from pipeline.models import LineItem, PageText
 from tests.extractors.test_table_reader import build_page, words_at
 
 TITLE = words_at(0.05, [(0.07, "DEVIS N° 2025-12")])

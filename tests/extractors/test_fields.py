@@ -1,7 +1,7 @@
 """The supplier's name read off the words of a page, as a scan's OCR delivers them (no image needed)."""
+from core.models import PageText, Word
 from extractors.fields import find_supplier_name
 from extractors.layout import group_lines
-from pipeline.models import PageText, Word
 
 CHAR = 0.0075
 

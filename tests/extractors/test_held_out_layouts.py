@@ -8,13 +8,13 @@ import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
+from core.models import Word
 from corpusgen import make_document
 from extractors import extract_document
 from extractors.fields import find_site_postcode, find_totals, resolve_totals
 from extractors.layout import TextLine
 from extractors.numbers import read_unit, split_quantity_unit
 from extractors.table import is_table_end, parse_header
-from pipeline.models import Word
 
 WIDTH, HEIGHT = A4
 

@@ -14,9 +14,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
+from core.errors import CorruptFileError, TooLargeError, UnsupportedTypeError
+from core.models import MediaType
 from extractors.images import MAX_PIXELS, open_image, page_count, page_images
-from pipeline.errors import CorruptFileError, TooLargeError, UnsupportedTypeError
-from pipeline.models import MediaType
 
 
 def upright_page(width: int = 300, height: int = 420) -> Image.Image:

@@ -12,9 +12,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
+from core.models import MediaType, Word
 from extractors.image_prep import prepare_page, rotate
 from extractors.ocr import ocr_page, ocr_pages, parse_tsv, read_exponents, reread_low_confidence
-from pipeline.models import MediaType, Word
 from tests.extractors.test_image_prep import PAGE_H, PAGE_W, PHOTO_CORNERS, TABLE_TOP, draw_quote_page, photograph
 
 TSV = (

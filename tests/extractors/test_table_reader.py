@@ -1,8 +1,8 @@
 """The shared table reader on word boxes laid out like a real quote (no PDF, no OCR needed)."""
 from decimal import Decimal
 
+from core.models import PageText, Word
 from extractors.quote import read_quote
-from pipeline.models import PageText, Word
 
 CHAR = 0.0075
 HEIGHT = 0.012

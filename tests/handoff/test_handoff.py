@@ -7,21 +7,15 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from handoff import (
-    DeliveryError,
-    FolderSink,
-    WebhookSink,
-    build_events,
-    deliver_pending,
-    event_id,
-)
+from core.errors import StateError
+from core.models import Document, Dossier, MediaType
+from core.review import LineReview, Review
+from core.settings import Settings
+from handoff import DeliveryError, FolderSink, WebhookSink, build_events, deliver_pending, event_id
 from handoff.events import event_schema
-from pipeline.decide import LineReview, Review
-from pipeline.errors import StateError
-from pipeline.models import Document, Dossier, MediaType
-from pipeline.settings import Settings
 from store import open_store
 
 D = Decimal

@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from pipeline.errors import GridError
-from pipeline.models import GUARANTEES, TRADES
+from core.errors import GridError
+from core.models import GUARANTEES, TRADES
 from pricing.grid import DEPARTEMENTS, departement_of, diff_grids, index_grid, load_grid
 
 

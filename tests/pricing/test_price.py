@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from pipeline.models import Extraction, LineItem
+from core.models import Extraction, LineItem
 from pricing.price import price_lines
 
 

@@ -5,8 +5,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from cli.dossier import dossier_app
-from pipeline.decide import LineReview, Review
-from pipeline.models import Document, MediaType
+from core.models import Document, MediaType
+from core.review import LineReview, Review
 from store import open_store
 
 D = Decimal

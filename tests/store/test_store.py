@@ -7,9 +7,21 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from pipeline.decide import MOTIVE_REN, MOTIVE_REVISED, Flag, LineReview, Review
-from pipeline.errors import InvalidDossierError, StateError
-from pipeline.models import Document, Dossier, Extraction, LineItem, MediaType, PageText, RuleLine, Supplier, Totals, Word
+from core.errors import InvalidDossierError, StateError
+from core.models import (
+    Document,
+    Dossier,
+    Extraction,
+    Flag,
+    LineItem,
+    MediaType,
+    PageText,
+    RuleLine,
+    Supplier,
+    Totals,
+    Word,
+)
+from core.review import MOTIVE_REN, MOTIVE_REVISED, LineReview, Review
 from store import open_store, validate_dossier
 from store.models import Base
 

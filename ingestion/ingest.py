@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pypdfium2
 
-from pipeline.errors import (
+from core.errors import (
     BadInputError,
     CorruptFileError,
     EmptyFileError,
@@ -20,7 +20,7 @@ from pipeline.errors import (
     TooLargeError,
     UnsupportedTypeError,
 )
-from pipeline.models import Document, MediaType
+from core.models import Document, MediaType
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_PAGES = 30

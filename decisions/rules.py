@@ -1,6 +1,6 @@
 """The review decision: from an extraction and its priced lines to a status, revised amounts and flags.
 
-``decide`` is pure (no database, no clock): the same inputs give the same ``Review``.
+``decide`` is pure (no database, no clock): the same inputs give the same ``Review`` (``core.review``).
 Reviewer actions (``apply_override``, ``close``, ``reopen``) are pure too; the store
 records their before/after.
 
@@ -12,69 +12,35 @@ grid, excluded an uncovered line) and the reviewer sees why.
 """
 from __future__ import annotations
 
-import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from decimal import Decimal
 from typing import Protocol, Sequence
 
-from pipeline.errors import StateError
-from pipeline.models import Dossier, Extraction, Flag, LineItem, cents, euros, money_json, number_json
-from pipeline.settings import Settings
-
-ZERO = Decimal("0")
-ONE = Decimal("1")
-
-# Statuses (schemas/review.schema.json).
-AUTO_VALIDATED = "auto_validated"
-TO_REVIEW = "to_review"
-OUT_OF_SCOPE = "out_of_scope"
-NOT_REVISABLE = "not_revisable"
-DUPLICATE = "duplicate"
-NOT_A_QUOTE = "not_a_quote"
-ACCEPTED_UNDER_200 = "accepted_under_200"
-REN_PROPOSED = "ren_proposed"
-CLOSED = "closed"
-# Final until a reviewer reopens the dossier.
-TERMINAL_STATUSES = frozenset({AUTO_VALIDATED, ACCEPTED_UNDER_200, CLOSED, DUPLICATE, NOT_A_QUOTE, OUT_OF_SCOPE})
-
-MOTIVE_ECO = "Clos - Eco. moins de 200 euros"
-MOTIVE_FALSE_ALARM = "Clos - Fausse alerte"
-MOTIVE_REVISED = "Clos - Montant indemnisation révisé"
-MOTIVE_REN = "Clos - REN"
-MOTIVE_REFUSED = "Clos - Refus de prise en charge"
-MOTIVE_UNREACHABLE = "Clos - assuré injoignable / manque d'information"
-MOTIVE_DOCUMENT_ERROR = "Doublon / Erreur document"
-MOTIVE_OUT_OF_SCOPE = "Hors périmètre"
-MOTIVES = (
-    MOTIVE_ECO, MOTIVE_FALSE_ALARM, MOTIVE_REVISED, MOTIVE_REN, MOTIVE_REFUSED,
-    MOTIVE_UNREACHABLE, MOTIVE_DOCUMENT_ERROR, MOTIVE_OUT_OF_SCOPE,
+from core.enums import DecidedBy, FlagCode, Status
+from core.errors import StateError
+from core.models import Dossier, Extraction, Flag, LineItem, cents, euros, money_json, number_json, plain_text
+from core.review import (
+    DEFAULT_VAT_RATE,
+    MARKET_DOUBT_CODES,
+    MOTIVE_DOCUMENT_ERROR,
+    MOTIVE_ECO,
+    MOTIVE_FALSE_ALARM,
+    MOTIVE_OUT_OF_SCOPE,
+    MOTIVE_REVISED,
+    MOTIVES,
+    NEEDS_HUMAN,
+    ONE,
+    ZERO,
+    LineReview,
+    Review,
+    accepted_ttc,
+    net_of_discount,
+    price_variance_ttc,
 )
-
-# code -> (needs a human, what it means)
-FLAG_CATALOGUE: dict[str, tuple[bool, str]] = {
-    "PRICE_ABOVE_GRID": (False, "line price above the grid band, revised to the reference"),
-    "NOT_COVERED": (False, "work not covered by the guarantee, revised to 0"),
-    "LABOUR_ABOVE_MINIMUM": (False, "labour charged as a lump sum above the zone's minimum billing"),
-    "UNMATCHED_LINE": (False, "no grid item for the line: kept at its quoted amount, its doubt weighs on the dossier"),
-    "SUPPLY_PRICE_GAP": (True, "supplied product over the catalogue price by > 30 % and > 100 EUR"),
-    "VAT_RATE_SUSPECT": (True, "VAT rate inconsistent with the work"),
-    "ARITHMETIC_MISMATCH": (True, "qty x unit price, sum of lines or HT + TVA do not add up"),
-    "LOW_OCR_CONFIDENCE": (True, "line read with a low confidence"),
-    "ABOVE_REFERENCE": (True, "little or nothing cut, yet the quote may exceed the market by more than the threshold given the grid's spread"),
-    "VARIANCE_UNCERTAIN": (True, "the cuts exceed the threshold, but the whole quote is not clearly over the market given the grid's spread"),
-    "MISSING_QUANTITY": (False, "area/length/volume work without a quantity: not revisable"),
-    "OUT_OF_SCOPE_LOW": (False, "TTC below the desk's scope"),
-    "OUT_OF_SCOPE_HIGH": (False, "TTC above the desk's scope"),
-    "DUPLICATE": (False, "same document or same supplier quote already reviewed"),
-    "NOT_A_QUOTE": (False, "the document is not a quote"),
-    "REVIEWER_OVERRIDE": (False, "a reviewer changed the line"),
-}
-MARKET_DOUBT_CODES = frozenset({"ABOVE_REFERENCE", "VARIANCE_UNCERTAIN"})
-NEEDS_HUMAN = frozenset(code for code, (human, _) in FLAG_CATALOGUE.items() if human)
+from core.settings import Settings
 
 MEASURED_UNITS = frozenset({"m2", "ml", "m3"})
 STANDARD_VAT_RATES = (Decimal("0.20"), Decimal("0.10"), Decimal("0.055"))
-DEFAULT_VAT_RATE = Decimal("0.20")
 # 5,5 % applies to energy-renovation work only (CGI art. 278-0 bis A).
 _ENERGY_WORDS = (
     "isol", "pompe a chaleur", "chaudiere", "double vitrage", "triple vitrage", "vmc", "calorifug",
@@ -124,141 +90,6 @@ class GridLike(Protocol):
     def supply_price(self, supply_id: str) -> SupplyLike: ...
 
 
-@dataclass
-class LineReview:
-    index: int
-    description: str
-    quoted_total_ht: Decimal
-    revised_total_ht: Decimal
-    vat_rate: Decimal  # the rate applied: the line's, else the quote's overall rate
-    covered: bool = True
-    trade: str | None = None
-    quantity: Decimal | None = None
-    unit: str | None = None
-    grid_item: str | None = None
-    grid_label: str | None = None
-    match_score: float | None = None
-    reference_unit_price_ht: Decimal | None = None
-    reference_total_ht: Decimal | None = None
-    flags: list[Flag] = field(default_factory=list)
-
-    @property
-    def is_discount(self) -> bool:
-        return self.quoted_total_ht < 0 and self.grid_item is None
-
-    def to_contract(self) -> dict:
-        return {
-            "index": self.index,
-            "description": self.description,
-            "trade": self.trade,
-            "quantity": number_json(self.quantity),
-            "unit": self.unit,
-            "quoted_total_ht": money_json(self.quoted_total_ht),
-            "vat_rate": number_json(self.vat_rate),
-            "grid_item": self.grid_item,
-            "grid_label": self.grid_label,
-            "match_score": None if self.match_score is None else round(float(self.match_score), 3),
-            "reference_unit_price_ht": money_json(self.reference_unit_price_ht),
-            "reference_total_ht": money_json(self.reference_total_ht),
-            "revised_total_ht": money_json(self.revised_total_ht),
-            "covered": self.covered,
-            "flags": [flag.to_contract() for flag in self.flags],
-        }
-
-    @classmethod
-    def from_contract(cls, data: dict) -> "LineReview":
-        return cls(
-            index=data["index"],
-            description=data["description"],
-            quoted_total_ht=_dec(data["quoted_total_ht"]),
-            revised_total_ht=_dec(data["revised_total_ht"]),
-            vat_rate=_dec(data.get("vat_rate")) if data.get("vat_rate") is not None else DEFAULT_VAT_RATE,
-            covered=data["covered"],
-            trade=data.get("trade"),
-            quantity=_dec(data.get("quantity")),
-            unit=data.get("unit"),
-            grid_item=data.get("grid_item"),
-            grid_label=data.get("grid_label"),
-            match_score=data.get("match_score"),
-            reference_unit_price_ht=_dec(data.get("reference_unit_price_ht")),
-            reference_total_ht=_dec(data.get("reference_total_ht")),
-            flags=[_flag_from_contract(f) for f in data.get("flags", [])],
-        )
-
-
-@dataclass
-class Review:
-    dossier_ref: str
-    doc_id: str
-    grid_version: str
-    status: str
-    quoted_ttc: Decimal
-    revised_ttc: Decimal | None
-    variance_ttc: Decimal | None
-    deductible: Decimal | None
-    indemnity: Decimal | None
-    lines: list[LineReview] = field(default_factory=list)
-    flags: list[Flag] = field(default_factory=list)
-    decided_by: str = "robot"
-    motive: str | None = None
-    events: list[dict] = field(default_factory=list)
-
-    @property
-    def all_flags(self) -> list[Flag]:
-        return self.flags + [flag for line in self.lines for flag in line.flags]
-
-    @property
-    def needs_human(self) -> bool:
-        return any(flag.code in NEEDS_HUMAN for flag in self.all_flags)
-
-    @property
-    def revised(self) -> bool:
-        return any(line.revised_total_ht != line.quoted_total_ht for line in self.lines)
-
-    @property
-    def is_terminal(self) -> bool:
-        return self.status in TERMINAL_STATUSES
-
-    def to_contract(self) -> dict:
-        return {
-            "dossier_ref": self.dossier_ref,
-            "doc_id": self.doc_id,
-            "grid_version": self.grid_version,
-            "status": self.status,
-            "motive": self.motive,
-            "decided_by": self.decided_by,
-            "quoted_ttc": money_json(self.quoted_ttc),
-            "revised_ttc": money_json(self.revised_ttc),
-            "variance_ttc": money_json(self.variance_ttc),
-            "price_variance_ttc": money_json(price_variance_ttc(self)),
-            "excluded_ttc": money_json(excluded_ttc(self)) if self.revised_ttc is not None else None,
-            "deductible": money_json(self.deductible),
-            "indemnity": money_json(self.indemnity),
-            "lines": [line.to_contract() for line in self.lines],
-            "flags": [flag.to_contract() for flag in self.flags],
-            "events": [dict(event) for event in self.events],
-        }
-
-    @classmethod
-    def from_contract(cls, data: dict) -> "Review":
-        return cls(
-            dossier_ref=data["dossier_ref"],
-            doc_id=data["doc_id"],
-            grid_version=data["grid_version"],
-            status=data["status"],
-            quoted_ttc=_dec(data["quoted_ttc"]),
-            revised_ttc=_dec(data.get("revised_ttc")),
-            variance_ttc=_dec(data.get("variance_ttc")),
-            deductible=_dec(data.get("deductible")),
-            indemnity=_dec(data.get("indemnity")),
-            lines=[LineReview.from_contract(line) for line in data.get("lines", [])],
-            flags=[_flag_from_contract(f) for f in data.get("flags", [])],
-            decided_by=data["decided_by"],
-            motive=data.get("motive"),
-            events=[dict(event) for event in data.get("events", [])],
-        )
-
-
 def decide(
     extraction: Extraction,
     priced: Sequence[PricedLineLike],
@@ -274,7 +105,7 @@ def decide(
         dossier_ref=dossier.ref,
         doc_id=extraction.doc_id,
         grid_version=grid_version,
-        status=TO_REVIEW,
+        status=Status.TO_REVIEW,
         quoted_ttc=cents(extraction.totals.ttc),
         revised_ttc=None,
         variance_ttc=None,
@@ -282,8 +113,8 @@ def decide(
         indemnity=None,
     )
     if not extraction.is_quote:
-        flag = Flag("NOT_A_QUOTE", "Le document n'est pas un devis : demander le devis à l'assuré.", {})
-        return replace(base, status=NOT_A_QUOTE, motive=MOTIVE_DOCUMENT_ERROR, flags=[flag])
+        flag = Flag(FlagCode.NOT_A_QUOTE, "Le document n'est pas un devis : demander le devis à l'assuré.", {})
+        return replace(base, status=Status.NOT_A_QUOTE, motive=MOTIVE_DOCUMENT_ERROR, flags=[flag])
 
     postcode = dossier.postcode or extraction.site_postcode
     quote_rate = _quote_vat_rate(extraction)
@@ -294,26 +125,26 @@ def decide(
 
     if duplicate_of is not None:
         flag = Flag(
-            "DUPLICATE",
+            FlagCode.DUPLICATE,
             f"Devis déjà examiné ({duplicate_of}) : même document ou même fournisseur, numéro et montant TTC.",
             {"duplicate_of": duplicate_of, "quoted_ttc": money_json(quoted_ttc)},
         )
-        return replace(base, status=DUPLICATE, motive=MOTIVE_DOCUMENT_ERROR, flags=[flag], lines=_unrevised(lines))
+        return replace(base, status=Status.DUPLICATE, motive=MOTIVE_DOCUMENT_ERROR, flags=[flag], lines=_unrevised(lines))
 
     scope_flag = _scope_flag(quoted_ttc, settings)
     if scope_flag is not None:
-        return replace(base, status=OUT_OF_SCOPE, motive=MOTIVE_OUT_OF_SCOPE, flags=[scope_flag], lines=_unrevised(lines))
+        return replace(base, status=Status.OUT_OF_SCOPE, motive=MOTIVE_OUT_OF_SCOPE, flags=[scope_flag], lines=_unrevised(lines))
 
     dossier_flags = _arithmetic_flags(extraction, settings)
     # Work the guarantee excludes is not paid whatever its measurements: it does not block the revision.
-    unmeasured = [line.index for line in lines if line.covered and any(f.code == "MISSING_QUANTITY" for f in line.flags)]
+    unmeasured = [line.index for line in lines if line.covered and any(f.code == FlagCode.MISSING_QUANTITY for f in line.flags)]
     if unmeasured:
         dossier_flags.append(Flag(
-            "MISSING_QUANTITY",
+            FlagCode.MISSING_QUANTITY,
             "Quantités ou métrés absents : demander un nouveau devis avec les métrés.",
             {"lines": unmeasured},
         ))
-        return replace(base, status=NOT_REVISABLE, flags=dossier_flags, lines=_unrevised(lines, keep_flags=True))
+        return replace(base, status=Status.NOT_REVISABLE, flags=dossier_flags, lines=_unrevised(lines, keep_flags=True))
 
     return settle(replace(base, flags=dossier_flags), settings)
 
@@ -329,13 +160,13 @@ def settle(review: Review, settings: Settings) -> Review:
     if doubt is not None:
         review.flags.append(doubt)
     if review.needs_human:
-        return replace(review, status=TO_REVIEW)
+        return replace(review, status=Status.TO_REVIEW)
     # REN answers over-pricing: work the guarantee excludes is not paid whoever repairs, so it does not count.
     if price_variance_ttc(review) > settings.variance_threshold_ttc:
-        return replace(review, status=REN_PROPOSED)
+        return replace(review, status=Status.REN_PROPOSED)
     if review.revised:
-        return replace(review, status=ACCEPTED_UNDER_200, motive=MOTIVE_ECO, indemnity=_payable(accepted_ttc(review), review))
-    return replace(review, status=AUTO_VALIDATED, indemnity=_payable(review.quoted_ttc, review))
+        return replace(review, status=Status.ACCEPTED_UNDER_200, motive=MOTIVE_ECO, indemnity=_payable(accepted_ttc(review), review))
+    return replace(review, status=Status.AUTO_VALIDATED, indemnity=_payable(review.quoted_ttc, review))
 
 
 def _market_doubt(review: Review, settings: Settings) -> Flag | None:
@@ -351,7 +182,7 @@ def _market_doubt(review: Review, settings: Settings) -> Flag | None:
         line for line in review.lines
         if line.covered and line.reference_total_ht is None and not line.is_discount and not _overridden(line)
     ]
-    net = _net_of_discount(review.lines)  # a quote's discount lowers every line's price
+    net = net_of_discount(review.lines)  # a quote's discount lowers every line's price
     over_reference = cents(sum(
         ((line.quoted_total_ht * net - line.reference_total_ht) * (ONE + line.vat_rate) for line in compared), ZERO
     ))
@@ -359,12 +190,12 @@ def _market_doubt(review: Review, settings: Settings) -> Flag | None:
     threshold = settings.variance_threshold_ttc
     variance = price_variance_ttc(review)
     if variance <= threshold < over_reference + settings.close_confidence * scatter:
-        code, margin = "ABOVE_REFERENCE", cents(settings.close_confidence * scatter)
+        code, margin = FlagCode.ABOVE_REFERENCE, cents(settings.close_confidence * scatter)
         message = (f"Le devis dépasse peut-être le marché de plus de {euros(threshold)} TTC : "
                    f"{euros(over_reference)} TTC au-dessus de la référence du barème, à ± {euros(margin)} près.")
     # With no scatter the grid is the market: the line cuts stand on their own.
     elif scatter and variance > threshold >= over_reference - settings.ren_confidence * scatter:
-        code, margin = "VARIANCE_UNCERTAIN", cents(settings.ren_confidence * scatter)
+        code, margin = FlagCode.VARIANCE_UNCERTAIN, cents(settings.ren_confidence * scatter)
         message = (f"Lignes ramenées au barème, mais le devis entier n'est que de {euros(over_reference)} TTC "
                    f"(± {euros(margin)}) au-dessus de la référence : l'offre REN demande un avis.")
     else:
@@ -389,29 +220,6 @@ def market_scatter_ttc(
     shared = (settings.quote_spread * sum(references, ZERO)) ** 2
     unknown = sum(((settings.unpriced_spread * line.quoted_total_ht * (ONE + line.vat_rate)) ** 2 for line in unpriced), ZERO)
     return (own + shared + unknown).sqrt()
-
-
-def excluded_ttc(review: Review) -> Decimal:
-    """TTC of the lines the guarantee does not cover, net of the quote's discount."""
-    uncovered = [line for line in review.lines if not line.is_discount and not line.covered]
-    return cents(sum((line.quoted_total_ht * (ONE + line.vat_rate) for line in uncovered), ZERO) * _net_of_discount(review.lines))
-
-
-def _net_of_discount(lines: Sequence[LineReview]) -> Decimal:
-    """The share of its quoted price a work line is paid once the quote's discount is applied."""
-    quoted_work = sum((line.quoted_total_ht for line in lines if not line.is_discount), ZERO)
-    discount = sum((line.quoted_total_ht for line in lines if line.is_discount), ZERO)
-    return ONE + discount / quoted_work if quoted_work > 0 else ONE
-
-
-def price_variance_ttc(review: Review) -> Decimal | None:
-    """The part of the variance that comes from prices above the grid (exclusions left out)."""
-    return None if review.variance_ttc is None else review.variance_ttc - excluded_ttc(review)
-
-
-def accepted_ttc(review: Review) -> Decimal:
-    """The quoted TTC less the work the guarantee does not cover: what an accepted quote pays."""
-    return review.quoted_ttc - excluded_ttc(review)
 
 
 def apply_override(
@@ -445,12 +253,12 @@ def apply_override(
         item_id, label, unit_price, total = grid_item
         line.grid_item, line.grid_label, line.match_score = item_id, label, 1.0
         line.reference_unit_price_ht, line.reference_total_ht = unit_price, total
-        line.flags = [f for f in line.flags if f.code != "UNMATCHED_LINE"]
+        line.flags = [f for f in line.flags if f.code != FlagCode.UNMATCHED_LINE]
         if total is not None:
             line.revised_total_ht = min(line.quoted_total_ht, cents(total))
     if covered is not None:
         line.covered = covered
-        line.flags = [f for f in line.flags if f.code != "NOT_COVERED"]
+        line.flags = [f for f in line.flags if f.code != FlagCode.NOT_COVERED]
         if not covered:
             line.revised_total_ht = ZERO
         elif line.revised_total_ht == ZERO:
@@ -465,7 +273,7 @@ def apply_override(
     line.flags = [f for f in line.flags if f.code not in NEEDS_HUMAN]
     after = line.to_contract()
     line.flags.append(Flag(
-        "REVIEWER_OVERRIDE",
+        FlagCode.REVIEWER_OVERRIDE,
         f"Ligne corrigée par {by} : {reason}",
         {"by": by, "reason": reason,
          "before": {k: before[k] for k in ("grid_item", "revised_total_ht", "covered")},
@@ -473,7 +281,7 @@ def apply_override(
     ))
     settled = settle(replace(review, lines=lines, flags=[f for f in review.flags if f.code not in NEEDS_HUMAN]), settings)
     # After a reviewer's hand the robot no longer closes: the reviewer does, with a motive.
-    return replace(settled, status=TO_REVIEW, motive=None, indemnity=None, decided_by="reviewer")
+    return replace(settled, status=Status.TO_REVIEW, motive=None, indemnity=None, decided_by=DecidedBy.REVIEWER)
 
 
 def close(review: Review, motive: str) -> Review:
@@ -483,18 +291,18 @@ def close(review: Review, motive: str) -> Review:
         raise StateError(f"unknown motive {motive!r}; allowed: " + "; ".join(MOTIVES))
     if motive == MOTIVE_REVISED and review.revised_ttc is None:
         raise StateError("'Clos - Montant indemnisation révisé' needs a revised amount; this dossier has none")
-    return replace(review, status=CLOSED, motive=motive, decided_by="reviewer", indemnity=closing_indemnity(review, motive))
+    return replace(review, status=Status.CLOSED, motive=motive, decided_by=DecidedBy.REVIEWER, indemnity=closing_indemnity(review, motive))
 
 
 def propose_ren(review: Review) -> Review:
     """A reviewer who confirms the over-pricing offers repair in kind for the revised work."""
     _require_open(review, "offer REN on")
-    if review.status != TO_REVIEW:
+    if review.status != Status.TO_REVIEW:
         raise StateError(f"dossier {review.dossier_ref} is {review.status}: only a dossier under review gets a reviewer's REN offer")
     saving = price_variance_ttc(review)
     if review.revised_ttc is None or saving is None or saving <= 0:
         raise StateError("a REN offer needs revised lines below the quote; override the over-priced lines first")
-    return replace(review, status=REN_PROPOSED, motive=None, indemnity=None, decided_by="reviewer")
+    return replace(review, status=Status.REN_PROPOSED, motive=None, indemnity=None, decided_by=DecidedBy.REVIEWER)
 
 
 def closing_indemnity(review: Review, motive: str) -> Decimal | None:
@@ -510,11 +318,11 @@ def closing_indemnity(review: Review, motive: str) -> Decimal | None:
 def reopen(review: Review) -> Review:
     if not review.is_terminal:
         raise StateError(f"dossier {review.dossier_ref} is not closed (status {review.status}); nothing to reopen")
-    return replace(review, status=TO_REVIEW, motive=None, indemnity=None, decided_by="reviewer")
+    return replace(review, status=Status.TO_REVIEW, motive=None, indemnity=None, decided_by=DecidedBy.REVIEWER)
 
 
 def _overridden(line: LineReview) -> bool:
-    return any(flag.code == "REVIEWER_OVERRIDE" for flag in line.flags)
+    return any(flag.code == FlagCode.REVIEWER_OVERRIDE for flag in line.flags)
 
 
 def _require_open(review: Review, action: str) -> None:
@@ -570,14 +378,14 @@ def _review_line(
         review.covered = False
         review.revised_total_ht = ZERO
         flags.append(Flag(
-            "NOT_COVERED",
+            FlagCode.NOT_COVERED,
             f"Travaux non couverts par la garantie {guarantee} : ligne ramenée à 0.",
             {"guarantee": guarantee, "trade": trade, "quoted_total_ht": money_json(review.quoted_total_ht)},
         ))
         return review
     if item is None:
         flags.append(Flag(
-            "UNMATCHED_LINE",
+            FlagCode.UNMATCHED_LINE,
             "Aucun article du barème ne correspond à cette ligne : prix à vérifier.",
             {"quoted_total_ht": money_json(review.quoted_total_ht), "best_score": priced.match.score},
         ))
@@ -587,7 +395,7 @@ def _review_line(
     if reference is not None and high_total is not None and review.quoted_total_ht > high_total:
         review.revised_total_ht = min(review.quoted_total_ht, reference)
         flags.append(Flag(
-            "PRICE_ABOVE_GRID",
+            FlagCode.PRICE_ABOVE_GRID,
             f"Prix au-dessus de la fourchette du barème ({euros(high_total)} HT max) : ramené à la référence {euros(reference)} HT.",
             {"quoted_total_ht": money_json(review.quoted_total_ht), "reference_total_ht": money_json(reference),
              "band_high_total_ht": money_json(high_total),
@@ -602,7 +410,7 @@ def _line_checks(line, item, trade, postcode, extraction, grid, settings) -> lis
     measured = line.unit in MEASURED_UNITS or (line.unit is None and item is not None and item.unit in MEASURED_UNITS)
     if measured and not line.quantity:
         flags.append(Flag(
-            "MISSING_QUANTITY",
+            FlagCode.MISSING_QUANTITY,
             "Travaux au m², ml ou m³ sans quantité : métré à demander.",
             {"unit": line.unit or item.unit, "quantity": number_json(line.quantity)},
         ))
@@ -610,7 +418,7 @@ def _line_checks(line, item, trade, postcode, extraction, grid, settings) -> lis
         computed = cents(line.quantity * line.unit_price_ht)
         if abs(computed - line.total_ht) > settings.arithmetic_tolerance:
             flags.append(Flag(
-                "ARITHMETIC_MISMATCH",
+                FlagCode.ARITHMETIC_MISMATCH,
                 f"Quantité × prix unitaire = {euros(computed)} HT, la ligne indique {euros(line.total_ht)} HT.",
                 {"quantity": number_json(line.quantity), "unit_price_ht": money_json(line.unit_price_ht),
                  "computed_ht": money_json(computed), "total_ht": money_json(line.total_ht)},
@@ -618,10 +426,10 @@ def _line_checks(line, item, trade, postcode, extraction, grid, settings) -> lis
     if line.vat_rate is not None:
         reason = _vat_doubt(line, extraction)
         if reason:
-            flags.append(Flag("VAT_RATE_SUSPECT", reason, {"vat_rate": number_json(line.vat_rate)}))
+            flags.append(Flag(FlagCode.VAT_RATE_SUSPECT, reason, {"vat_rate": number_json(line.vat_rate)}))
     if Decimal(str(line.confidence)) < settings.min_ocr_confidence:
         flags.append(Flag(
-            "LOW_OCR_CONFIDENCE",
+            FlagCode.LOW_OCR_CONFIDENCE,
             "Ligne lue avec une confiance faible : vérifier sur l'original.",
             {"confidence": round(line.confidence, 3), "threshold": number_json(settings.min_ocr_confidence)},
         ))
@@ -630,7 +438,7 @@ def _line_checks(line, item, trade, postcode, extraction, grid, settings) -> lis
         minimum = grid.minimum_billing(trade, postcode)
         if minimum is not None and cents(line.total_ht) > minimum:
             flags.append(Flag(
-                "LABOUR_ABOVE_MINIMUM",
+                FlagCode.LABOUR_ABOVE_MINIMUM,
                 f"Main d'œuvre au forfait ({euros(line.total_ht)} HT) au-dessus du minimum de facturation "
                 f"de la zone ({euros(minimum)} HT) : détail des heures à demander si besoin.",
                 {"quoted_total_ht": money_json(line.total_ht), "minimum_billing_ht": money_json(minimum)},
@@ -644,7 +452,7 @@ def _supply_gap(line: LineItem, catalogue: Decimal, settings: Settings) -> list[
     ratio = gap_unit / catalogue
     if ratio > settings.supply_gap_ratio and gap_total > settings.supply_gap_amount:
         return [Flag(
-            "SUPPLY_PRICE_GAP",
+            FlagCode.SUPPLY_PRICE_GAP,
             f"Fourniture à {euros(line.unit_price_ht)} HT pour {euros(catalogue)} HT au catalogue "
             f"(+{(ratio * 100).quantize(Decimal('1'))} %, {euros(gap_total)} HT d'écart) : demander la facture d'achat.",
             {"unit_price_ht": money_json(line.unit_price_ht), "catalogue_unit_price_ht": money_json(catalogue),
@@ -660,7 +468,7 @@ def _vat_doubt(line: LineItem, extraction: Extraction) -> str | None:
         return None  # supplier under the VAT exemption scheme (art. 293 B du CGI)
     if rate not in STANDARD_VAT_RATES:
         return f"Taux de TVA de {_percent(rate)} % : seuls 20 %, 10 % et 5,5 % s'appliquent aux travaux."
-    text = _plain(line.description)
+    text = plain_text(line.description)
     if rate == Decimal("0.055") and not any(word in text for word in _ENERGY_WORDS):
         return "TVA à 5,5 % sur des travaux qui ne relèvent pas de la rénovation énergétique."
     if rate == Decimal("0.10") and any(word in text for word in _TWENTY_PERCENT_WORDS):
@@ -675,13 +483,13 @@ def _arithmetic_flags(extraction: Extraction, settings: Settings) -> list[Flag]:
     lines_ht = cents(sum((line.total_ht for line in extraction.lines), ZERO))
     if extraction.lines and abs(lines_ht - totals.ht) > tolerance:
         flags.append(Flag(
-            "ARITHMETIC_MISMATCH",
+            FlagCode.ARITHMETIC_MISMATCH,
             f"La somme des lignes ({euros(lines_ht)} HT) ne fait pas le total HT du devis ({euros(totals.ht)}).",
             {"sum_lines_ht": money_json(lines_ht), "total_ht": money_json(totals.ht)},
         ))
     if abs(totals.ht + totals.tva - totals.ttc) > tolerance:
         flags.append(Flag(
-            "ARITHMETIC_MISMATCH",
+            FlagCode.ARITHMETIC_MISMATCH,
             f"HT + TVA = {euros(totals.ht + totals.tva)}, le devis indique {euros(totals.ttc)} TTC.",
             {"ht": money_json(totals.ht), "tva": money_json(totals.tva), "ttc": money_json(totals.ttc)},
         ))
@@ -692,11 +500,11 @@ def _scope_flag(quoted_ttc: Decimal, settings: Settings) -> Flag | None:
     figures = {"quoted_ttc": money_json(quoted_ttc), "scope_min_ttc": money_json(settings.scope_min_ttc),
                "scope_max_ttc": money_json(settings.scope_max_ttc)}
     if quoted_ttc < settings.scope_min_ttc:
-        return Flag("OUT_OF_SCOPE_LOW",
+        return Flag(FlagCode.OUT_OF_SCOPE_LOW,
                     f"Devis de {euros(quoted_ttc)} TTC, sous le seuil de {euros(settings.scope_min_ttc)} : hors périmètre.",
                     figures)
     if quoted_ttc > settings.scope_max_ttc:
-        return Flag("OUT_OF_SCOPE_HIGH",
+        return Flag(FlagCode.OUT_OF_SCOPE_HIGH,
                     f"Devis de {euros(quoted_ttc)} TTC, au-dessus de {euros(settings.scope_max_ttc)} : hors périmètre "
                     "(expertise).", figures)
     return None
@@ -745,19 +553,6 @@ def _ttc_of_lines(lines: list[LineReview]) -> Decimal:
 
 def _cents_or_none(value: Decimal | None) -> Decimal | None:
     return None if value is None else cents(value)
-
-
-def _dec(value) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
-
-
-def _flag_from_contract(data: dict) -> Flag:
-    return Flag(data["code"], data["message"], dict(data.get("figures") or {}))
-
-
-def _plain(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _percent(rate: Decimal) -> str:

@@ -7,10 +7,13 @@ edges (``to_contract``), following ``schemas/quote.schema.json``.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from pathlib import Path
+
+from core.enums import ExtractionMethod, FlagCode, PageSource
 
 CENT = Decimal("0.01")
 UNITS = ("m2", "ml", "m3", "u", "h", "forfait", "kg")
@@ -27,6 +30,12 @@ GUARANTEES = (
 def cents(value: Decimal | int | str) -> Decimal:
     """Round a money amount to the cent, half up (the French commercial rule)."""
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def plain_text(text: str) -> str:
+    """Lower case without accents: how names and designations are compared."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def euros(amount: Decimal | float | None) -> str:
@@ -106,9 +115,12 @@ class PageText:
     width: float  # points for PDF pages, pixels for images
     height: float
     words: list[Word]
-    source: str  # "text_layer" | "ocr"
+    source: PageSource
     rules: list[RuleLine] = field(default_factory=list)
     seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.source = PageSource(self.source)
 
 
 @dataclass
@@ -166,8 +178,11 @@ class Extraction:
     lines: list[LineItem] = field(default_factory=list)
     totals: Totals = field(default_factory=Totals)
     warnings: list[str] = field(default_factory=list)
-    method: str = "text_layer"  # "text_layer" | "ocr" | "mixed"
+    method: ExtractionMethod = ExtractionMethod.TEXT_LAYER
     pages: int = 1
+
+    def __post_init__(self) -> None:
+        self.method = ExtractionMethod(self.method)
 
     def to_contract(self) -> dict:
         return {
@@ -240,9 +255,12 @@ class Dossier:
 
 @dataclass
 class Flag:
-    code: str
+    code: FlagCode
     message: str
     figures: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.code = FlagCode(self.code)
 
     def to_contract(self) -> dict:
         return {"code": self.code, "message": self.message, "figures": self.figures}
