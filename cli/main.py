@@ -146,14 +146,17 @@ def review(
     output_format: str = typer.Option("table", "--format", help="table or json (schemas/review.schema.json)."),
     db: str = typer.Option(None, "--db", envvar="QUOTE_REVIEW_DB", help="Database URL (default SQLite in var/)."),
     grid: Path = typer.Option(None, "--grid", help="Price grid folder (default reference_prices/)."),
+    local: bool = typer.Option(False, "--local", help="Run the flow in this command even when `serve` is up."),
 ) -> None:
-    """Review one quote for one dossier and print the verdict."""
+    """Review one quote for one dossier and print the verdict (in the `serve` process when it is up)."""
     try:
         record = _dossier_from_options(dossier, claim_date, postcode, guarantee, deductible, phone, email)
-        _prepare_prefect()
-        from flows.review import review_quote
+        outcome = None if local else _submit_to_served(file, record, db, grid)
+        if outcome is None:
+            _prepare_prefect()
+            from flows.review import review_quote
 
-        outcome = _run_flow(lambda: review_quote(str(file), record, db, str(grid) if grid else None, str(home())))
+            outcome = _run_flow(lambda: review_quote(str(file), record, db, str(grid) if grid else None, str(home())))
     except QuoteReviewError as error:
         fail(error)
     if outcome.error:
@@ -162,6 +165,51 @@ def review(
         sys.stdout.write(json.dumps(outcome.review.to_contract(), ensure_ascii=False, indent=2) + "\n")
     else:
         print_review(out, outcome.review, f"{file.name} — dossier {dossier}")
+
+
+def _submit_to_served(file: Path, record: Dossier, db: str | None, grid: Path | None):
+    """The outcome from the warm `quote-review serve` process, or None when none is serving."""
+    import os
+
+    from flows.runtime import is_healthy, server_url
+    from flows.submit import served_deployment_id, submit_review
+
+    api_url = os.environ.get("PREFECT_API_URL") or server_url()
+    if not is_healthy(api_url, timeout=0.5):
+        return None
+    deployment_id = served_deployment_id(api_url)
+    if deployment_id is None:
+        return None
+    return submit_review(api_url, deployment_id, file, record, db, str(grid.resolve()) if grid else None, home())
+
+
+@app.command()
+def serve(
+    inbox: Path = typer.Option(None, "--inbox", help="Folder watched for new files (default $QUOTE_REVIEW_HOME/inbox)."),
+    inbox_every: float = typer.Option(10.0, "--inbox-every", help="Seconds between two looks at the inbox."),
+    reprocess_cron: str = typer.Option("0 2 * * *", help="When to re-decide open dossiers (cron, server time)."),
+    figures_cron: str = typer.Option("30 2 * * *", help="When to write the day's figures (cron, server time)."),
+    limit: int = typer.Option(4, help="Flow runs at once."),
+    db: str = typer.Option(None, "--db", envvar="QUOTE_REVIEW_DB", help="Database URL (default SQLite in var/)."),
+    grid: Path = typer.Option(None, "--grid", help="Price grid folder (default reference_prices/)."),
+) -> None:
+    """Serve the flows as Prefect deployments from one warm process (grid, matcher and French model loaded once).
+
+    `review` then submits to it; the inbox is watched; re-pricing and figures run on their schedules.
+    """
+    mode = configure_prefect()
+    if mode != "server":
+        fail(OrchestrationError("serve needs the local Prefect server: run `quote-review server start` first"))
+    from flows.serve import ServeOptions
+    from flows.serve import serve as serve_flows
+
+    state = home()
+    options = ServeOptions(db_url=db, grid_dir=str(grid.resolve()) if grid else None, home=str(state),
+                           inbox_dir=str((inbox or state / "inbox").resolve()), inbox_every_seconds=inbox_every,
+                           reprocess_cron=reprocess_cron, figures_cron=figures_cron, limit=limit)
+    err.print(f"serving review-quote, review-batch, reprocess-open-dossiers, inbox ({options.inbox_dir}), "
+              f"nightly-figures; Ctrl-C to stop", highlight=False)
+    serve_flows(options)
 
 
 SIDE_FILES = {".csv", ".json", ".md", ".txt"}

@@ -5,7 +5,8 @@ input carries its error through the later stages untouched, so one bad file
 never stops a batch. The batch submits stage by stage across all documents so
 both cores read pages (OCR) at the same time.
 """
-from __future__ import annotations
+# No `from __future__ import annotations`: Prefect builds the parameter model from these annotations
+# in the flow run's process, where a pickled flow may not see this module's names.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,14 +14,16 @@ from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.context import TaskRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from core.errors import QuoteReviewError
+from core.errors import OcrError, QuoteReviewError
 from core.models import Dossier, Extraction, PageText
 from core.review import Review
 from core.settings import Settings
 from handoff import FolderSink, WebhookSink, deliver_pending
+from handoff.sinks import DeliveryError
 from pipeline.review import (
     ReviewOutcome,
     ReviewServices,
@@ -59,11 +62,25 @@ def on_document_done(listener: Callable[[DocumentJob], None]) -> Callable[[], No
     return lambda: _listeners.remove(listener)
 
 
+# Errors worth trying again (Tesseract timed out or failed on a loaded machine); bad input is never retried.
+TRANSIENT_ERRORS = (OcrError,)
+RETRIES = 2
+RETRY_DELAY_SECONDS = 2
+
+
+def _retries_left() -> bool:
+    """True inside a task run that Prefect will run again if it raises."""
+    context = TaskRunContext.get()
+    return context is not None and context.task_run.run_count <= context.task.retries
+
+
 def _stage(job: DocumentJob, run: Callable[[DocumentJob], None]) -> DocumentJob:
     if job.error is None:
         try:
             run(job)
         except QuoteReviewError as error:
+            if isinstance(error, TRANSIENT_ERRORS) and _retries_left():
+                raise  # Prefect runs the task again; the last attempt's error goes into the job
             error.path = error.path or str(job.path)
             job.error = error
     return job
@@ -74,7 +91,7 @@ def ingest_task(services: ReviewServices, job: DocumentJob) -> DocumentJob:
     return _stage(job, lambda j: setattr(j, "upload", ingest_stage(services, j.path, j.dossier)))
 
 
-@task(name="read-pages", cache_policy=NO_CACHE)
+@task(name="read-pages", cache_policy=NO_CACHE, retries=RETRIES, retry_delay_seconds=RETRY_DELAY_SECONDS)
 def pages_task(services: ReviewServices, job: DocumentJob) -> DocumentJob:
     return _stage(job, lambda j: setattr(j, "pages", pages_stage(services, j.upload)))
 
@@ -107,9 +124,13 @@ def configured_sinks(outbox_dir: Path) -> list:
     return sinks
 
 
-@task(name="deliver-events", cache_policy=NO_CACHE)
+@task(name="deliver-events", cache_policy=NO_CACHE, retries=RETRIES, retry_delay_seconds=RETRY_DELAY_SECONDS)
 def deliver_task(services: ReviewServices, outbox_dir: Path):
-    return deliver_pending(services.store, configured_sinks(outbox_dir))
+    """Deliver pending events; a sink that failed is tried again (each event reaches each sink once)."""
+    report = deliver_pending(services.store, configured_sinks(outbox_dir))
+    if report.failed and _retries_left():
+        raise DeliveryError(f"{len(report.failed)} deliveries failed, first: {report.failed[0][2]}")
+    return report
 
 
 STAGES = (ingest_task, pages_task, extract_task, price_task, decide_task)
