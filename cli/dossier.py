@@ -18,6 +18,7 @@ from core.errors import InvalidDossierError, QuoteReviewError
 from core.models import GUARANTEES, Dossier, cents
 from core.review import MOTIVES, Review
 from store import Store, default_db_url, open_store
+from workflow import DossierService
 
 dossier_app = typer.Typer(help="Dossiers: create, show, override a line, close, reopen, approve, history.",
                           no_args_is_help=True)
@@ -166,7 +167,7 @@ def override(
         store = _store(db)
         index = line - 1  # printed numbers start at 1, line indexes at 0
         grid_item = _grid_item(store, ref, index, item) if item else None
-        stored = store.override(ref, index, by=by, reason=reason, covered=covered, grid_item=grid_item,
+        stored = DossierService(store).override(ref, index, by=by, reason=reason, covered=covered, grid_item=grid_item,
                                 amount=None if amount is None else _money(amount, "--amount"))
     except QuoteReviewError as error:
         _fail(error)
@@ -199,7 +200,7 @@ def close(
 ) -> None:
     """Close the dossier with a motive; the indemnity follows the motive."""
     try:
-        stored = _store(db).close_dossier(ref, motive, by=by, reason=reason)
+        stored = DossierService(_store(db)).close_dossier(ref, motive, by=by, reason=reason)
     except QuoteReviewError as error:
         _fail(error)
     console.print(f"dossier {ref} closed: {motive}; indemnity {_fmt(stored.review.indemnity)}", highlight=False)
@@ -209,7 +210,7 @@ def close(
 def propose_ren(ref: str, by: ByOption, reason: Annotated[str, typer.Option("--reason")], db: DbOption = None) -> None:
     """Offer repair in kind (REN) on a dossier under review, for its revised work."""
     try:
-        stored = _store(db).propose_ren(ref, by=by, reason=reason)
+        stored = DossierService(_store(db)).propose_ren(ref, by=by, reason=reason)
     except QuoteReviewError as error:
         _fail(error)
     review = stored.review
@@ -221,7 +222,7 @@ def propose_ren(ref: str, by: ByOption, reason: Annotated[str, typer.Option("--r
 def reopen(ref: str, by: ByOption, reason: Annotated[str, typer.Option("--reason")], db: DbOption = None) -> None:
     """Reopen a closed dossier (recorded with its reason)."""
     try:
-        _store(db).reopen(ref, by=by, reason=reason)
+        DossierService(_store(db)).reopen(ref, by=by, reason=reason)
     except QuoteReviewError as error:
         _fail(error)
     console.print(f"dossier {ref} reopened: to_review")
@@ -231,7 +232,7 @@ def reopen(ref: str, by: ByOption, reason: Annotated[str, typer.Option("--reason
 def approve(ref: str, by: ByOption, db: DbOption = None) -> None:
     """Approve the dossier's pending payment (approver level or a current delegation needed)."""
     try:
-        event = _store(db).approve_payment(ref, by=by)
+        event = DossierService(_store(db)).approve_payment(ref, by=by)
     except QuoteReviewError as error:
         _fail(error)
     approval = event.payload["payment"]["approval"]

@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import json
 import shutil
 import sys
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import typer
@@ -15,11 +13,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+import quote_review
 from cli.dossier import dossier_app
 from cli.exit_codes import ExitCode
 from cli.grid import grid_app
 from cli.render import print_review
-from core.errors import InvalidDossierError, OrchestrationError, QuoteReviewError
+from core.errors import OrchestrationError, QuoteReviewError
 from core.models import Dossier, euros
 from flows.runtime import configure_prefect, home
 
@@ -51,16 +50,13 @@ def extract(
     out_dir: Path | None = typer.Option(None, "--out", help="Write one <doc_id>.json per document here."),
 ) -> None:
     """Read quotes into the JSON of schemas/quote.schema.json (no database, no Prefect)."""
-    from extractors import extract_document
-
     status = ExitCode.OK
     if out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)
     for path in paths:
         try:
-            extraction = extract_document(path)
+            extraction = quote_review.extract(path)
         except QuoteReviewError as error:
-            error.path = error.path or str(path)
             err.print(f"[red]error[/red] {error.one_line()}", highlight=False, soft_wrap=True)
             status = ExitCode.BAD_INPUT
             continue
@@ -105,13 +101,8 @@ def server_status() -> None:
 
 def _dossier_from_options(ref: str, claim_date: str | None, postcode: str | None, guarantee: str, deductible: str,
                           phone: str, email: str) -> Dossier:
-    try:
-        claim = dt.date.fromisoformat(claim_date) if claim_date else dt.date.today()
-        amount = Decimal(deductible.replace(",", "."))
-    except (ValueError, InvalidOperation) as exc:
-        raise InvalidDossierError(f"bad dossier field: {exc}") from exc
-    return Dossier(ref=ref, claim_date=claim, deductible=amount, guarantee=guarantee, phone=phone, email=email,
-                   postcode=postcode)
+    return quote_review.dossier(ref, claim_date=claim_date, deductible=deductible, guarantee=guarantee,
+                                postcode=postcode, phone=phone, email=email)
 
 
 def _prepare_prefect() -> str:
@@ -151,20 +142,20 @@ def review(
     """Review one quote for one dossier and print the verdict (in the `serve` process when it is up)."""
     try:
         record = _dossier_from_options(dossier, claim_date, postcode, guarantee, deductible, phone, email)
-        outcome = None if local else _submit_to_served(file, record, db, grid)
-        if outcome is None:
+        submitted = None if local else _submit_to_served(file, record, db, grid)
+        if submitted is not None:
+            if submitted.error is not None:
+                raise submitted.error
+            verdict = submitted.review
+        else:
             _prepare_prefect()
-            from flows.review import review_quote
-
-            outcome = _run_flow(lambda: review_quote(str(file), record, db, str(grid) if grid else None, str(home())))
+            verdict = _run_flow(lambda: quote_review.review(file, record, db=db, grid=grid, home=home(), prefect=True))
     except QuoteReviewError as error:
         fail(error)
-    if outcome.error:
-        fail(outcome.error)
     if output_format == "json":
-        sys.stdout.write(json.dumps(outcome.review.to_contract(), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps(verdict.to_contract(), ensure_ascii=False, indent=2) + "\n")
     else:
-        print_review(out, outcome.review, f"{file.name} — dossier {dossier}")
+        print_review(out, verdict, f"{file.name} — dossier {dossier}")
 
 
 def _submit_to_served(file: Path, record: Dossier, db: str | None, grid: Path | None):
@@ -241,25 +232,48 @@ def batch(
     db: str = typer.Option(None, "--db", envvar="QUOTE_REVIEW_DB", help="Database URL (default SQLite in var/)."),
     grid: Path = typer.Option(None, "--grid", help="Price grid folder (default reference_prices/)."),
     quiet: bool = typer.Option(False, "--quiet", help="Only the summary table, not each verdict."),
+    runner: str = typer.Option("thread", "--runner", help="thread (two threads here) or dask (README: Scaling out)."),
+    dask_address: str = typer.Option(None, "--dask-address", help="A running Dask scheduler, tcp://HOST:8786 (implies --runner dask)."),
+    dask_workers: int = typer.Option(2, "--dask-workers", help="Worker processes of the local Dask cluster."),
 ) -> None:
     """Review every file of a folder in one flow run; bad files are reported and the batch goes on."""
     defaults = {"guarantee": guarantee, "deductible": deductible, "postcode": postcode, "phone": "000000000",
                 "email": "inconnu", "claim_date": None}
+    if runner not in ("thread", "dask"):
+        err.print(f"[red]error[/red] --runner must be thread or dask, not {runner!r}", highlight=False)
+        raise typer.Exit(int(ExitCode.INVALID_ARGUMENTS))
     try:
         items = _batch_items(folder, dossiers, defaults)
         _prepare_prefect()
-        from flows.review import on_document_done, review_batch
+        if dask_address or runner == "dask":
+            from flows.dask_runner import run_batch
 
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=err, transient=True) as progress:
-            bar = progress.add_task("reviewing", total=len(items))
-            remove = on_document_done(lambda job: progress.update(bar, advance=1, description=Path(job.path).name))
-            try:
-                outcomes = _run_flow(lambda: review_batch(items, db, str(grid) if grid else None, str(home())))
-            finally:
-                remove()
+            err.print(f"[dim]reviewing {len(items)} files on Dask ({dask_address or f'{dask_workers} local workers'})[/dim]")
+            outcomes = _run_flow(lambda: run_batch(items, db, str(grid.resolve()) if grid else None, str(home()),
+                                                   dask_address=dask_address, dask_workers=dask_workers))
+        else:
+            outcomes = _review_batch_on_threads(items, db, grid)
     except QuoteReviewError as error:
         fail(error)
+    _report_batch(outcomes, out_dir, quiet)
+
+
+def _review_batch_on_threads(items, db: str | None, grid: Path | None):
+    """The batch flow on two threads, with a progress bar fed by each finished document."""
+    from flows.review import on_document_done, review_batch
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as progress:
+        bar = progress.add_task("reviewing", total=len(items))
+        remove = on_document_done(lambda job: progress.update(bar, advance=1, description=Path(job.path).name))
+        try:
+            outcomes = _run_flow(lambda: review_batch(items, db, str(grid) if grid else None, str(home())))
+        finally:
+            remove()
+    return outcomes
+
+
+def _report_batch(outcomes, out_dir: Path | None, quiet: bool) -> None:
     if out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)
     summary = Table(title=f"{len(outcomes)} documents", show_lines=False)

@@ -142,13 +142,31 @@ class LineItem:
     page: int = 1
     bbox: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
     confidence: float = 1.0
+    # Where the figures came from: "einvoice" (the embedded XML), "text_layer" or "ocr" (the printed page).
+    source: str | None = None
+    # E-invoice lines only (None elsewhere): the unit price per N units when the price is printed per N,
+    # the net price of one unit, and the EXTENDED sub-invoice role (GROUP, DETAIL, INFORMATION).
+    price_basis_qty: Decimal | None = None
+    unit_price_net: Decimal | None = None
+    line_status: str | None = None
+
+    @property
+    def counts_in_total(self) -> bool:
+        """Whether the line's amount is part of the document's HT. Of an e-invoice's sub-invoice lines, the
+        DETAIL rows are billed; a GROUP row sums its details again and INFORMATION rows are not billed."""
+        return self.line_status in (None, "DETAIL")
+
+    @property
+    def price_per_unit(self) -> Decimal | None:
+        """The price of one unit, whatever the page prints (a gross price, a price per N units)."""
+        return self.unit_price_net if self.unit_price_net is not None else self.unit_price_ht
 
     def to_contract(self) -> dict:
-        return {
+        contract = {
             "description": self.description,
             "quantity": number_json(self.quantity),
             "unit": self.unit,
-            "unit_price_ht": money_json(self.unit_price_ht),
+            "unit_price_ht": self._unit_price_json(),
             "total_ht": money_json(self.total_ht),
             "vat_rate": number_json(self.vat_rate),
             "trade": self.trade,
@@ -156,6 +174,21 @@ class LineItem:
             "bbox": [round(v, 4) for v in self.bbox],
             "confidence": round(self.confidence, 3),
         }
+        if self.source is not None:
+            contract["source"] = self.source
+        if self.price_basis_qty is not None:
+            contract["price_basis_qty"] = number_json(self.price_basis_qty)
+        if self.unit_price_net is not None:
+            contract["unit_price_net"] = number_json(self.unit_price_net)
+        if self.line_status is not None:
+            contract["line_status"] = self.line_status
+        return contract
+
+    def _unit_price_json(self) -> float | int | None:
+        if self.unit_price_ht is None or self.source != "einvoice":
+            return money_json(self.unit_price_ht)
+        # An e-invoice's unit price is exact with the decimals it has (67,2244 €): it is not rounded.
+        return number_json(self.unit_price_ht)
 
 
 @dataclass
@@ -163,6 +196,49 @@ class Totals:
     ht: Decimal = Decimal("0")
     tva: Decimal = Decimal("0")
     ttc: Decimal = Decimal("0")
+    # What is already paid and what remains due (e-invoices): never the TTC.
+    prepaid: Decimal | None = None
+    due: Decimal | None = None
+
+
+@dataclass
+class AllowanceCharge:
+    """A document-level allowance (negative) or charge (positive) of an e-invoice: not a line."""
+
+    amount_ht: Decimal
+    reason: str | None = None
+    vat_rate: Decimal | None = None
+
+    @property
+    def kind(self) -> str:
+        return "allowance" if self.amount_ht < 0 else "charge"
+
+    def to_contract(self) -> dict:
+        return {"kind": self.kind, "reason": self.reason, "amount_ht": money_json(self.amount_ht),
+                "vat_rate": number_json(self.vat_rate)}
+
+
+@dataclass
+class Mismatch:
+    """A figure on which the e-invoice XML and the printed page disagree (``EINVOICE_MISMATCH``)."""
+
+    field: str  # "ttc", "ht" or "line_total"
+    einvoice: Decimal
+    page: Decimal | None  # what the page reader read there; None when it read nothing
+    line: int | None = None  # 1-based index of the line, for "line_total"
+    description: str | None = None
+
+    def to_contract(self) -> dict:
+        contract = {"field": self.field, "einvoice": money_json(self.einvoice), "page": money_json(self.page)}
+        if self.line is not None:
+            contract.update(line=self.line, description=self.description)
+        return contract
+
+    @classmethod
+    def from_contract(cls, data: dict) -> "Mismatch":
+        page = data.get("page")
+        return cls(data["field"], Decimal(str(data["einvoice"])), None if page is None else Decimal(str(page)),
+                   data.get("line"), data.get("description"))
 
 
 @dataclass
@@ -180,12 +256,32 @@ class Extraction:
     warnings: list[str] = field(default_factory=list)
     method: ExtractionMethod = ExtractionMethod.TEXT_LAYER
     pages: int = 1
+    # Which source each value came from, per field ("supplier", "quote_number", "date", "site_postcode",
+    # "lines", "totals"): "einvoice", "text_layer" or "ocr"; each line also carries its own.
+    sources: dict[str, str] = field(default_factory=dict)
+    # E-invoices only: document allowances and charges, the type code (380 invoice, 381 credit note...),
+    # the currency, and where the XML and the printed page disagree.
+    allowances_charges: list[AllowanceCharge] = field(default_factory=list)
+    doc_type_code: str | None = None
+    currency: str | None = None
+    einvoice_mismatches: list[Mismatch] = field(default_factory=list)
+
+    def billed_lines(self) -> list[LineItem]:
+        """The lines whose amounts make the HT, as the review prices them: an e-invoice's sub-invoice lines
+        once (not their groups), and its document allowances and charges as lines (a discount is a negative
+        line, as a page prints it). For a page reading, the lines themselves."""
+        lines = [line for line in self.lines if line.counts_in_total]
+        for allowance in self.allowances_charges:
+            label = allowance.reason or ("Remise" if allowance.amount_ht < 0 else "Frais")
+            lines.append(LineItem(description=label, total_ht=allowance.amount_ht, vat_rate=allowance.vat_rate,
+                                  source="einvoice"))
+        return lines
 
     def __post_init__(self) -> None:
         self.method = ExtractionMethod(self.method)
 
     def to_contract(self) -> dict:
-        return {
+        contract = {
             "doc_id": self.doc_id,
             "is_quote": self.is_quote,
             "supplier": {
@@ -204,6 +300,15 @@ class Extraction:
             },
             "warnings": list(self.warnings),
         }
+        if self.totals.prepaid is not None or self.totals.due is not None:
+            contract["totals"].update(prepaid=money_json(self.totals.prepaid), due=money_json(self.totals.due))
+        if self.sources:
+            contract["sources"] = dict(self.sources)
+        if self.doc_type_code is not None:
+            contract.update(doc_type_code=self.doc_type_code, currency=self.currency)
+            contract["doc_allowances_charges"] = [ac.to_contract() for ac in self.allowances_charges]
+            contract["einvoice_mismatches"] = [m.to_contract() for m in self.einvoice_mismatches]
+        return contract
 
     @classmethod
     def from_contract(cls, data: dict) -> "Extraction":
@@ -222,6 +327,10 @@ class Extraction:
                 page=item.get("page", 1),
                 bbox=tuple(item.get("bbox") or (0.0, 0.0, 0.0, 0.0)),
                 confidence=item.get("confidence", 1.0),
+                source=item.get("source"),
+                price_basis_qty=dec(item.get("price_basis_qty")),
+                unit_price_net=dec(item.get("unit_price_net")),
+                line_status=item.get("line_status"),
             )
             for item in data.get("lines", [])
         ]
@@ -235,8 +344,17 @@ class Extraction:
             date=dt.date.fromisoformat(data["date"]) if data.get("date") else None,
             site_postcode=data.get("site_postcode"),
             lines=lines,
-            totals=Totals(*(Decimal(str(totals.get(k, 0))) for k in ("ht", "tva", "ttc"))),
+            totals=Totals(*(Decimal(str(totals.get(k, 0))) for k in ("ht", "tva", "ttc")),
+                          prepaid=dec(totals.get("prepaid")), due=dec(totals.get("due"))),
             warnings=list(data.get("warnings", [])),
+            sources=dict(data.get("sources") or {}),
+            allowances_charges=[
+                AllowanceCharge(Decimal(str(ac["amount_ht"])), ac.get("reason"), dec(ac.get("vat_rate")))
+                for ac in data.get("doc_allowances_charges") or [] if ac.get("amount_ht") is not None
+            ],
+            doc_type_code=data.get("doc_type_code"),
+            currency=data.get("currency"),
+            einvoice_mismatches=[Mismatch.from_contract(m) for m in data.get("einvoice_mismatches") or []],
         )
 
 

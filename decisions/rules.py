@@ -131,11 +131,14 @@ def decide(
         )
         return replace(base, status=Status.DUPLICATE, motive=MOTIVE_DOCUMENT_ERROR, flags=[flag], lines=_unrevised(lines))
 
-    scope_flag = _scope_flag(quoted_ttc, settings)
+    # When the e-invoice and its printed page disagree, even the TTC that decides the scope is in doubt:
+    # the dossier goes to a reviewer, with the lines priced for them.
+    einvoice_flags = _einvoice_flags(extraction)
+    scope_flag = None if einvoice_flags else _scope_flag(quoted_ttc, settings)
     if scope_flag is not None:
         return replace(base, status=Status.OUT_OF_SCOPE, motive=MOTIVE_OUT_OF_SCOPE, flags=[scope_flag], lines=_unrevised(lines))
 
-    dossier_flags = _arithmetic_flags(extraction, settings)
+    dossier_flags = einvoice_flags + _arithmetic_flags(extraction, settings)
     # Work the guarantee excludes is not paid whatever its measurements: it does not block the revision.
     unmeasured = [line.index for line in lines if line.covered and any(f.code == FlagCode.MISSING_QUANTITY for f in line.flags)]
     if unmeasured:
@@ -144,7 +147,8 @@ def decide(
             "Quantités ou métrés absents : demander un nouveau devis avec les métrés.",
             {"lines": unmeasured},
         ))
-        return replace(base, status=Status.NOT_REVISABLE, flags=dossier_flags, lines=_unrevised(lines, keep_flags=True))
+        if not einvoice_flags:  # a reviewer, not a new quote, settles a disputed e-invoice
+            return replace(base, status=Status.NOT_REVISABLE, flags=dossier_flags, lines=_unrevised(lines, keep_flags=True))
 
     return settle(replace(base, flags=dossier_flags), settings)
 
@@ -162,7 +166,7 @@ def settle(review: Review, settings: Settings) -> Review:
     if review.needs_human:
         return replace(review, status=Status.TO_REVIEW)
     # REN answers over-pricing: work the guarantee excludes is not paid whoever repairs, so it does not count.
-    if price_variance_ttc(review) > settings.variance_threshold_ttc:
+    if _price_variance(review) > settings.variance_threshold_ttc:
         return replace(review, status=Status.REN_PROPOSED)
     if review.revised:
         return replace(review, status=Status.ACCEPTED_UNDER_200, motive=MOTIVE_ECO, indemnity=_payable(accepted_ttc(review), review))
@@ -184,11 +188,11 @@ def _market_doubt(review: Review, settings: Settings) -> Flag | None:
     ]
     net = net_of_discount(review.lines)  # a quote's discount lowers every line's price
     over_reference = cents(sum(
-        ((line.quoted_total_ht * net - line.reference_total_ht) * (ONE + line.vat_rate) for line in compared), ZERO
+        ((line.quoted_total_ht * net - _reference(line)) * (ONE + line.vat_rate) for line in compared), ZERO
     ))
     scatter = market_scatter_ttc(compared, settings, unpriced)
     threshold = settings.variance_threshold_ttc
-    variance = price_variance_ttc(review)
+    variance = _price_variance(review)
     if variance <= threshold < over_reference + settings.close_confidence * scatter:
         code, margin = FlagCode.ABOVE_REFERENCE, cents(settings.close_confidence * scatter)
         message = (f"Le devis dépasse peut-être le marché de plus de {euros(threshold)} TTC : "
@@ -215,7 +219,7 @@ def market_scatter_ttc(
     a few big ones; the shared part grows with the whole quote. ``unpriced`` lines (no grid item,
     or units that do not compare) are taken at their quoted amount, give or take ``unpriced_spread``.
     """
-    references = [line.reference_total_ht * (ONE + line.vat_rate) for line in lines]
+    references = [_reference(line) * (ONE + line.vat_rate) for line in lines]
     own = settings.market_spread ** 2 * sum((r * r for r in references), ZERO)
     shared = (settings.quote_spread * sum(references, ZERO)) ** 2
     unknown = sum(((settings.unpriced_spread * line.quoted_total_ht * (ONE + line.vat_rate)) ** 2 for line in unpriced), ZERO)
@@ -321,6 +325,19 @@ def reopen(review: Review) -> Review:
     return replace(review, status=Status.TO_REVIEW, motive=None, indemnity=None, decided_by=DecidedBy.REVIEWER)
 
 
+def _price_variance(review: Review) -> Decimal:
+    """The price variance of a review whose variance is settled."""
+    variance = price_variance_ttc(review)
+    assert variance is not None, "the variance is computed before it is compared"
+    return variance
+
+
+def _reference(line: LineReview) -> Decimal:
+    """The reference total of a line the grid priced."""
+    assert line.reference_total_ht is not None, "only priced lines are compared to the market"
+    return line.reference_total_ht
+
+
 def _overridden(line: LineReview) -> bool:
     return any(flag.code == FlagCode.REVIEWER_OVERRIDE for flag in line.flags)
 
@@ -370,8 +387,8 @@ def _review_line(
         return review
     flags.extend(_line_checks(line, item, trade, postcode, extraction, grid, settings))
     supply_id = getattr(priced, "supply_id", None)  # set by the pricer only for a supplied product
-    if supply_id and line.unit_price_ht is not None:
-        flags.extend(_supply_gap(line, grid.supply_price(supply_id).public_price_ht, settings))
+    if supply_id and line.price_per_unit is not None:
+        flags.extend(_supply_gap(line, line.price_per_unit, grid.supply_price(supply_id).public_price_ht, settings))
 
     # Cover is judged on the item, else the trade; a line with neither is unknown work, not uncovered work.
     if (item is not None or trade is not None) and not grid.covers(guarantee, review.grid_item, trade):
@@ -414,8 +431,8 @@ def _line_checks(line, item, trade, postcode, extraction, grid, settings) -> lis
             "Travaux au m², ml ou m³ sans quantité : métré à demander.",
             {"unit": line.unit or item.unit, "quantity": number_json(line.quantity)},
         ))
-    if line.quantity is not None and line.unit_price_ht is not None:
-        computed = cents(line.quantity * line.unit_price_ht)
+    if line.quantity is not None and line.price_per_unit is not None:
+        computed = cents(line.quantity * line.price_per_unit)
         if abs(computed - line.total_ht) > settings.arithmetic_tolerance:
             flags.append(Flag(
                 FlagCode.ARITHMETIC_MISMATCH,
@@ -424,7 +441,7 @@ def _line_checks(line, item, trade, postcode, extraction, grid, settings) -> lis
                  "computed_ht": money_json(computed), "total_ht": money_json(line.total_ht)},
             ))
     if line.vat_rate is not None:
-        reason = _vat_doubt(line, extraction)
+        reason = _vat_doubt(line, line.vat_rate, extraction)
         if reason:
             flags.append(Flag(FlagCode.VAT_RATE_SUSPECT, reason, {"vat_rate": number_json(line.vat_rate)}))
     if Decimal(str(line.confidence)) < settings.min_ocr_confidence:
@@ -446,24 +463,23 @@ def _line_checks(line, item, trade, postcode, extraction, grid, settings) -> lis
     return flags
 
 
-def _supply_gap(line: LineItem, catalogue: Decimal, settings: Settings) -> list[Flag]:
-    gap_unit = line.unit_price_ht - catalogue
+def _supply_gap(line: LineItem, unit_price: Decimal, catalogue: Decimal, settings: Settings) -> list[Flag]:
+    gap_unit = unit_price - catalogue
     gap_total = cents(gap_unit * (line.quantity if line.quantity is not None else ONE))
     ratio = gap_unit / catalogue
     if ratio > settings.supply_gap_ratio and gap_total > settings.supply_gap_amount:
         return [Flag(
             FlagCode.SUPPLY_PRICE_GAP,
-            f"Fourniture à {euros(line.unit_price_ht)} HT pour {euros(catalogue)} HT au catalogue "
+            f"Fourniture à {euros(unit_price)} HT pour {euros(catalogue)} HT au catalogue "
             f"(+{(ratio * 100).quantize(Decimal('1'))} %, {euros(gap_total)} HT d'écart) : demander la facture d'achat.",
-            {"unit_price_ht": money_json(line.unit_price_ht), "catalogue_unit_price_ht": money_json(catalogue),
+            {"unit_price_ht": money_json(unit_price), "catalogue_unit_price_ht": money_json(catalogue),
              "gap_ratio": float(round(ratio, 4)), "gap_ht": money_json(gap_total),
              "threshold_ratio": float(settings.supply_gap_ratio), "threshold_ht": money_json(settings.supply_gap_amount)},
         )]
     return []
 
 
-def _vat_doubt(line: LineItem, extraction: Extraction) -> str | None:
-    rate = line.vat_rate
+def _vat_doubt(line: LineItem, rate: Decimal, extraction: Extraction) -> str | None:
     if rate == ZERO and extraction.totals.tva == ZERO:
         return None  # supplier under the VAT exemption scheme (art. 293 B du CGI)
     if rate not in STANDARD_VAT_RATES:
@@ -480,8 +496,9 @@ def _arithmetic_flags(extraction: Extraction, settings: Settings) -> list[Flag]:
     flags = []
     totals = extraction.totals
     tolerance = settings.arithmetic_tolerance
-    lines_ht = cents(sum((line.total_ht for line in extraction.lines), ZERO))
-    if extraction.lines and abs(lines_ht - totals.ht) > tolerance:
+    billed = extraction.billed_lines()
+    lines_ht = cents(sum((line.total_ht for line in billed), ZERO))
+    if billed and abs(lines_ht - totals.ht) > tolerance:
         flags.append(Flag(
             FlagCode.ARITHMETIC_MISMATCH,
             f"La somme des lignes ({euros(lines_ht)} HT) ne fait pas le total HT du devis ({euros(totals.ht)}).",
@@ -492,6 +509,24 @@ def _arithmetic_flags(extraction: Extraction, settings: Settings) -> list[Flag]:
             FlagCode.ARITHMETIC_MISMATCH,
             f"HT + TVA = {euros(totals.ht + totals.tva)}, le devis indique {euros(totals.ttc)} TTC.",
             {"ht": money_json(totals.ht), "tva": money_json(totals.tva), "ttc": money_json(totals.ttc)},
+        ))
+    return flags
+
+
+_MISMATCH_FIELDS = {"ttc": "le total TTC", "ht": "le total HT"}
+
+
+def _einvoice_flags(extraction: Extraction) -> list[Flag]:
+    """One ``EINVOICE_MISMATCH`` per figure the e-invoice XML and the printed page disagree on."""
+    flags = []
+    for mismatch in extraction.einvoice_mismatches:
+        what = _MISMATCH_FIELDS.get(mismatch.field) or f"la ligne {mismatch.line}"
+        page = euros(mismatch.page) if mismatch.page is not None else "un montant introuvable"
+        flags.append(Flag(
+            FlagCode.EINVOICE_MISMATCH,
+            f"Facture électronique et page imprimée en désaccord sur {what} : {euros(mismatch.einvoice)} dans "
+            f"le XML, {page} sur la page. Vérifier l'original.",
+            mismatch.to_contract(),
         ))
     return flags
 

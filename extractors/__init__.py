@@ -1,20 +1,25 @@
 """Extraction: from a document's pages (text layer or OCR) to the quote contract.
 
-``read_pages`` is the expensive part (OCR) and its result is cached by the store,
-so re-pricing never reads a page twice; ``read_quote`` is cheap and pure.
+``read_pages`` is the expensive part (OCR) and its result is cached by the store, with the e-invoice XML
+the PDF carries, so re-pricing never reads a page twice; ``read_extraction`` is cheap and pure.
+
+Both caches are keyed by versions computed from the code itself (``extractors.versions``): the page cache
+by ``pages_version()``, the extraction cache by ``extraction_version()``, which includes the first. Any
+change to a reader's source, or to the pinned library that reads pages, moves its key.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from core.models import Extraction, MediaType, PageText
+from extractors.attachments import embedded_einvoice_xml
+from extractors.einvoice import read_extraction
 from extractors.quote import read_quote
+from extractors.versions import extraction_version, pages_version
 from ingestion.ingest import inspect_file
 
-__all__ = ["extract_document", "read_pages", "read_quote", "EXTRACTOR_VERSION"]
-
-# Bump when page reading changes, so cached pages from an older reader are not reused.
-EXTRACTOR_VERSION = "3"
+__all__ = ["extract_document", "read_pages", "read_einvoice_xml", "read_extraction", "read_quote",
+           "pages_version", "extraction_version"]
 
 
 def read_pages(path: Path, media_type: MediaType | None = None) -> list[PageText]:
@@ -35,6 +40,16 @@ def read_pages(path: Path, media_type: MediaType | None = None) -> list[PageText
     return pages
 
 
+def read_einvoice_xml(path: Path, media_type: MediaType | None = None) -> bytes | None:
+    """The Factur-X / ZUGFeRD XML a PDF carries, or None (images carry none)."""
+    path = Path(path)
+    if media_type is None:
+        media_type, _ = inspect_file(path)
+    return embedded_einvoice_xml(path) if media_type is MediaType.PDF else None
+
+
 def extract_document(path: Path, doc_id: str | None = None) -> Extraction:
     path = Path(path)
-    return read_quote(read_pages(path), doc_id or path.stem)
+    media_type, _ = inspect_file(path)
+    pages = read_pages(path, media_type)
+    return read_extraction(pages, doc_id or path.stem, read_einvoice_xml(path, media_type))

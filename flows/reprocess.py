@@ -13,7 +13,6 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-from core.errors import QuoteReviewError
 from flows.review import deliver_task
 from pipeline.review import ReviewServices, reprocess_dossier
 
@@ -29,11 +28,11 @@ class ReprocessReport:
 @task(name="reprocess-dossier", cache_policy=NO_CACHE)
 def reprocess_task(services: ReviewServices, dossier_ref: str, document_version: int, report: ReprocessReport) -> None:
     before = services.store.latest_review(dossier_ref)
-    try:
-        review = reprocess_dossier(services, dossier_ref, document_version)
-    except QuoteReviewError as error:
-        report.errors.append((dossier_ref, error.one_line()))
+    outcome = reprocess_dossier(services, dossier_ref, document_version)
+    if outcome.error is not None or outcome.review is None:
+        report.errors.append((dossier_ref, outcome.error.one_line() if outcome.error else "no review"))
         return
+    review = outcome.review
     if before is not None and before.status != review.status:
         report.changed.append((dossier_ref, before.status, review.status))
     else:

@@ -3,7 +3,8 @@
 Deployments (flow/deployment name, as ``prefect deployment ls`` lists them):
   review-quote/serve              one file for one dossier (``quote-review review`` submits here when it is up)
   review-batch/serve              many files in one run
-  reprocess-open-dossiers/serve   re-decide open dossiers with the active grid (nightly, and on ``grid activate``)
+  reprice-open-dossiers/serve     re-decide open dossiers on the active grid, in chunks, with a report (nightly)
+  reprocess-open-dossiers/serve   the same, one task per dossier (on demand)
   inbox/serve                     files dropped in the inbox folder, reviewed once each (every few seconds)
   nightly-figures/serve           the day's figures as JSON under ``$QUOTE_REVIEW_HOME/figures``
 
@@ -96,6 +97,7 @@ def serve(options: ServeOptions) -> None:
 
     from prefect.runner import Runner
 
+    from flows.grid_activation import reprice_open_dossiers
     from flows.inbox import watch_inbox
     from flows.reprocess import reprocess_open_dossiers
     from flows.review import review_batch
@@ -109,7 +111,8 @@ def serve(options: ServeOptions) -> None:
                     pause_on_shutdown=True)
     runner.add_flow(served_review_quote, name=SERVED_DEPLOYMENT, parameters=common)
     runner.add_flow(review_batch, name=SERVED_DEPLOYMENT, parameters=common)
-    runner.add_flow(reprocess_open_dossiers, name=SERVED_DEPLOYMENT, parameters=common, cron=options.reprocess_cron)
+    runner.add_flow(reprocess_open_dossiers, name=SERVED_DEPLOYMENT, parameters=common)
+    runner.add_flow(reprice_open_dossiers, name=SERVED_DEPLOYMENT, parameters=common, cron=options.reprocess_cron)
     runner.add_flow(watch_inbox, name=SERVED_DEPLOYMENT, parameters={**common, "inbox_dir": options.inbox_dir},
                     interval=datetime.timedelta(seconds=options.inbox_every_seconds), concurrency_limit=1)
     runner.add_flow(nightly_figures, name=SERVED_DEPLOYMENT,

@@ -75,10 +75,12 @@ def build_events(review: Review, dossier: Dossier, document_version: int, settin
         events.append(make(REN_OFFER_REQUESTED, {"offer": {
             "work_ttc": money_json(review.revised_ttc),
             "saving_ttc": money_json(review.variance_ttc),
-            "indemnity_if_refused": money_json(max(Decimal(0), (review.revised_ttc or 0) - (review.deductible or 0))),
+            "indemnity_if_refused": money_json(max(Decimal(0), (review.revised_ttc or Decimal(0))
+                                                   - (review.deductible or Decimal(0)))),
         }}))
-    if review.status in (Status.AUTO_VALIDATED, Status.ACCEPTED_UNDER_200, Status.CLOSED) and (review.indemnity or 0) > 0:
-        level = approval_level(review.indemnity, settings)
+    indemnity = review.indemnity or Decimal(0)
+    if review.status in (Status.AUTO_VALIDATED, Status.ACCEPTED_UNDER_200, Status.CLOSED) and indemnity > 0:
+        level = approval_level(indemnity, settings)
         approved = level == APPROVAL_AUTO
         basis = "revised" if review.motive == MOTIVE_REVISED else "quoted"
         events.append(make(PAYMENT_REQUESTED, {"payment": {

@@ -1,27 +1,33 @@
-"""The review of one document, stage by stage, as plain functions.
+"""The review of one document: one ordered list of stages, run by one runner.
 
-``flows/`` wraps each stage in a Prefect task; tests and benchmarks call them
-directly. The services (store, grid, matcher, settings) are opened once and
-shared by every document of a batch.
+``STAGES`` is the order a new document goes through (ingest, read pages, extract, price, decide);
+``REPROCESS_STAGES`` prices and decides again a document already read. ``run_stage`` is the one
+place where a stage's error becomes the document's outcome: the plain API (``review_file``,
+``quote_review.review``), the Prefect flows (``flows/``, one task per stage) and the CLI all go
+through it. The services (store, grid, matcher, settings) are opened once and shared by every
+document of a batch.
 """
 from __future__ import annotations
 
+import json
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from core.errors import QuoteReviewError
 from core.models import Document, Dossier, Extraction, PageText
 from core.review import Review
 from core.settings import Settings
-from decisions import decide
-from extractors import EXTRACTOR_VERSION, read_pages, read_quote
+from extractors import extraction_version, pages_version, read_einvoice_xml, read_extraction, read_pages
+from handoff import DeliveryReport, FolderSink, Sink, WebhookSink, deliver_pending
 from ingestion.ingest import ingest
 from pricing.grid import Grid, load_grid
 from pricing.matching import Matcher
 from pricing.price import PricedLine, price_lines
 from store.repository import Store, open_store
+from workflow import DossierService
 
 _matchers: dict[tuple[str, str], Matcher] = {}
 _matchers_lock = threading.Lock()
@@ -34,6 +40,17 @@ def matcher_for(grid: Grid) -> Matcher:
         if key not in _matchers:
             _matchers[key] = Matcher(grid)
         return _matchers[key]
+
+
+ACTIVE_GRID_FILE = "active-grid.json"  # in $QUOTE_REVIEW_HOME, written by ``quote-review grid activate``
+
+
+def active_grid_dir(home: Path) -> Path | None:
+    """The grid folder ``grid activate`` made effective for this home, None when none was."""
+    record = Path(home) / ACTIVE_GRID_FILE
+    if not record.is_file():
+        return None
+    return Path(json.loads(record.read_text(encoding="utf-8"))["path"])
 
 
 @dataclass
@@ -51,9 +68,16 @@ class ReviewServices:
         settings = Settings.load()
         if home is not None:
             settings = settings.updated({"home": Path(home)}, origin="home")
+        if grid_dir is None and settings.grid_dir is None:
+            grid_dir = active_grid_dir(settings.home)  # set by ``grid activate``; else the default grid
         grid = load_grid(grid_dir) if grid_dir else load_grid()
         return cls(open_store(db_url or settings.db_url, settings), grid, matcher_for(grid), settings,
                    settings.originals_dir)
+
+    @property
+    def dossiers(self) -> DossierService:
+        """Deciding and the reviewers' actions, with the events they emit, over this store."""
+        return DossierService(self.store, self.settings)
 
     def close(self) -> None:
         self.store.close()
@@ -81,72 +105,154 @@ class ReviewOutcome:
         return self.error is None
 
 
-def ingest_stage(services: ReviewServices, path: Path, dossier: Dossier) -> StoredUpload:
-    services.store.upsert_dossier(dossier)
-    document = ingest(path, services.originals_dir)
-    return StoredUpload(document, services.store.add_document(dossier.ref, document))
+@dataclass
+class DocumentJob:
+    """One document on its way through the stages: each stage fills its part; the first error stops it."""
+
+    path: Path
+    dossier_ref: str
+    dossier: Dossier | None = None
+    document_version: int | None = None  # a stored document to review again
+    upload: StoredUpload | None = None
+    pages: list[PageText] | None = field(default=None, repr=False)
+    extraction: Extraction | None = None
+    priced: list[PricedLine] | None = field(default=None, repr=False)
+    review: Review | None = None
+    error: QuoteReviewError | None = None
+    started: float = field(default_factory=time.perf_counter, repr=False)
+    names_its_file: bool = True  # errors name the user's file; a stored document's errors name the dossier
 
 
-def pages_stage(services: ReviewServices, upload: StoredUpload) -> list[PageText]:
-    """The page words, read once per file: later runs (re-pricing) take them from the store."""
-    document = upload.document
-    pages = services.store.cached_pages(document.sha256, EXTRACTOR_VERSION)
+    @classmethod
+    def new(cls, path: Path | str, dossier: Dossier) -> "DocumentJob":
+        return cls(Path(path), dossier.ref, dossier)
+
+    @classmethod
+    def stored(cls, dossier_ref: str, document_version: int) -> "DocumentJob":
+        return cls(Path(dossier_ref), dossier_ref, document_version=document_version, names_its_file=False)
+
+    def outcome(self) -> ReviewOutcome:
+        return ReviewOutcome(self.path, self.dossier_ref, self.review, self.error,
+                             time.perf_counter() - self.started, extraction=self.extraction)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A named step: reads what earlier stages put on the job, adds its own part."""
+
+    name: str
+    run: Callable[[ReviewServices, DocumentJob], None]
+
+
+def _ingest(services: ReviewServices, job: DocumentJob) -> None:
+    assert job.dossier is not None
+    services.store.upsert_dossier(job.dossier)
+    document = ingest(job.path, services.originals_dir)
+    job.upload = StoredUpload(document, services.store.add_document(job.dossier_ref, document))
+
+
+def _read_pages(services: ReviewServices, job: DocumentJob) -> None:
+    """The page words and the e-invoice XML, read once per file by the page readers: later runs
+    (re-pricing, a new extractor) take them from the store."""
+    assert job.upload is not None
+    document = job.upload.document
+    pages = services.store.cached_pages(document.sha256, pages_version())
     if pages is None:
         pages = read_pages(document.original_path, document.media_type)
-        services.store.save_pages(document.sha256, EXTRACTOR_VERSION, pages)
-    return pages
+        xml = read_einvoice_xml(document.original_path, document.media_type)
+        services.store.save_pages(document.sha256, pages_version(), pages, xml)
+    job.pages = pages
 
 
-def extract_stage(services: ReviewServices, upload: StoredUpload, pages: list[PageText]) -> Extraction:
-    extraction = read_quote(pages, upload.document.doc_id)
-    services.store.save_extraction(upload.document.sha256, EXTRACTOR_VERSION, extraction)
-    return extraction
+def _extract(services: ReviewServices, job: DocumentJob) -> None:
+    """The extraction from the pages and the e-invoice XML stored by ``_read_pages``."""
+    assert job.upload is not None and job.pages is not None
+    sha256 = job.upload.document.sha256
+    xml = services.store.cached_einvoice_xml(sha256, pages_version())
+    job.extraction = read_extraction(job.pages, job.upload.document.doc_id, xml)
+    services.store.save_extraction(sha256, extraction_version(), job.extraction)
 
 
-def price_stage(services: ReviewServices, extraction: Extraction, dossier: Dossier) -> list[PricedLine]:
-    postcode = dossier.postcode or extraction.site_postcode
-    return price_lines(extraction, services.grid, services.matcher, postcode)
+def _price(services: ReviewServices, job: DocumentJob) -> None:
+    assert job.dossier is not None and job.extraction is not None
+    postcode = job.dossier.postcode or job.extraction.site_postcode
+    billed = replace(job.extraction, lines=job.extraction.billed_lines())  # sub-invoice lines once, allowances as lines
+    job.priced = price_lines(billed, services.grid, services.matcher, postcode)
 
 
-def decide_stage(services: ReviewServices, dossier: Dossier, upload: StoredUpload, extraction: Extraction,
-                 priced: list[PricedLine]) -> Review:
+def _decide(services: ReviewServices, job: DocumentJob) -> None:
     """Decide and record the decision with its outbox events in one transaction."""
-    duplicate_of = services.store.find_duplicate(dossier.ref, upload.version, upload.document.sha256, extraction)
-    review = decide(extraction, priced, dossier, services.grid.version, services.settings, duplicate_of, grid=services.grid)
-    return services.store.record_review(dossier.ref, review, upload.version).review
+    assert job.dossier is not None and job.upload is not None and job.extraction is not None
+    assert job.priced is not None
+    job.review = services.dossiers.decide(job.dossier, job.upload.document, job.upload.version, job.extraction,
+                                          job.priced, services.grid)
+    job.pages = None  # the words are in the store; keep a batch's memory flat
 
 
-def review_file(services: ReviewServices, path: Path, dossier: Dossier) -> ReviewOutcome:
-    """Every stage for one file; bad input becomes an outcome with its error, never an exception."""
-    started = time.perf_counter()
-    outcome = ReviewOutcome(Path(path), dossier.ref)
-    try:
-        upload = ingest_stage(services, path, dossier)
-        pages = pages_stage(services, upload)
-        outcome.extraction = extract_stage(services, upload, pages)
-        priced = price_stage(services, outcome.extraction, dossier)
-        outcome.review = decide_stage(services, dossier, upload, outcome.extraction, priced)
-    except QuoteReviewError as error:
-        error.path = error.path or str(path)
-        outcome.error = error
-    outcome.seconds = time.perf_counter() - started
-    return outcome
+def _load_stored(services: ReviewServices, job: DocumentJob) -> None:
+    assert job.document_version is not None
+    job.dossier = services.store.get_dossier(job.dossier_ref)
+    stored = services.store.document(job.dossier_ref, job.document_version)
+    job.upload = StoredUpload(stored.document, stored.version)
 
 
-def cached_extraction_stage(services: ReviewServices, upload: StoredUpload) -> Extraction:
+def _stored_extraction(services: ReviewServices, job: DocumentJob) -> None:
     """The extraction of an already-read document, from the store: no page is read again."""
-    document = upload.document
-    extraction = services.store.cached_extraction(document.sha256, EXTRACTOR_VERSION)
-    if extraction is None:
-        extraction = extract_stage(services, upload, pages_stage(services, upload))
-    return extraction
+    assert job.upload is not None
+    document = job.upload.document
+    job.extraction = services.store.cached_extraction(document.sha256, extraction_version())
+    if job.extraction is None:
+        _read_pages(services, job)
+        _extract(services, job)
 
 
-def reprocess_dossier(services: ReviewServices, dossier_ref: str, document_version: int) -> Review:
+INGEST = Stage("ingest", _ingest)
+READ_PAGES = Stage("read-pages", _read_pages)
+EXTRACT = Stage("extract", _extract)
+PRICE = Stage("price", _price)
+DECIDE = Stage("decide", _decide)
+STAGES: tuple[Stage, ...] = (INGEST, READ_PAGES, EXTRACT, PRICE, DECIDE)
+REPROCESS_STAGES: tuple[Stage, ...] = (Stage("load-stored", _load_stored), Stage("stored-extraction", _stored_extraction),
+                                       PRICE, DECIDE)
+
+
+def configured_sinks(outbox_dir: Path, settings: Settings | None = None) -> list[Sink]:
+    """The folder of JSON files always; an HTTP webhook too when QUOTE_REVIEW_WEBHOOK_URL is set."""
+    sinks: list[Sink] = [FolderSink(outbox_dir)]
+    webhook_url = (settings or Settings.load()).webhook_url
+    if webhook_url:
+        sinks.append(WebhookSink(webhook_url))
+    return sinks
+
+
+def deliver_events(services: ReviewServices, outbox_dir: Path) -> DeliveryReport:
+    """Deliver the outbox's pending events to every sink (each event once per sink)."""
+    return deliver_pending(services.store, configured_sinks(outbox_dir, services.settings))
+
+
+def run_stage(stage: Stage, services: ReviewServices, job: DocumentJob) -> DocumentJob:
+    """Run one stage unless an earlier one failed; a ``QuoteReviewError`` becomes the job's error, naming the file."""
+    if job.error is None:
+        try:
+            stage.run(services, job)
+        except QuoteReviewError as error:
+            if job.names_its_file:
+                error.path = error.path or str(job.path)
+            job.error = error
+    return job
+
+
+def run_stages(services: ReviewServices, job: DocumentJob, stages: Sequence[Stage] = STAGES) -> ReviewOutcome:
+    for stage in stages:
+        run_stage(stage, services, job)
+    return job.outcome()
+
+
+def review_file(services: ReviewServices, path: Path | str, dossier: Dossier) -> ReviewOutcome:
+    """Every stage for one file; bad input becomes an outcome with its error, never an exception."""
+    return run_stages(services, DocumentJob.new(path, dossier))
+
+
+def reprocess_dossier(services: ReviewServices, dossier_ref: str, document_version: int) -> ReviewOutcome:
     """Price and decide again with the current grid, from the stored extraction (no OCR)."""
-    dossier = services.store.get_dossier(dossier_ref)
-    stored = services.store.document(dossier_ref, document_version)
-    upload = StoredUpload(stored.document, stored.version)
-    extraction = cached_extraction_stage(services, upload)
-    priced = price_stage(services, extraction, dossier)
-    return decide_stage(services, dossier, upload, extraction, priced)
+    return run_stages(services, DocumentJob.stored(dossier_ref, document_version), REPROCESS_STAGES)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -90,6 +91,8 @@ class PageCacheRow(Base):
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     extractor_version: Mapped[str] = mapped_column(String(32), primary_key=True)
     pages: Mapped[list] = mapped_column(JsonType)
+    # The Factur-X / ZUGFeRD XML the PDF carries (None when it carries none): read once with the pages.
+    einvoice_xml: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 

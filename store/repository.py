@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,7 +18,6 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-import decisions as rules
 from core.enums import TERMINAL_STATUSES, DecidedBy
 from core.errors import InvalidDossierError, StateError
 from core.models import (
@@ -35,7 +34,7 @@ from core.models import (
 )
 from core.review import Review
 from core.settings import Settings
-from handoff.events import APPROVAL_RANK, PAYMENT_REQUESTED, REN_OFFER_REQUESTED, Event, build_events
+from handoff.events import APPROVAL_RANK, PAYMENT_REQUESTED, REN_OFFER_REQUESTED, Event
 from store.models import (
     ApproverRow,
     AuditRow,
@@ -167,6 +166,31 @@ class ReprocessItem:
     document_version: int
     sha256: str
     grid_version: str
+
+
+@dataclass(frozen=True)
+class DossierState:
+    """What a workflow rule sees of a dossier before it changes: the dossier, its latest review and
+    the REN offers already emitted for that review's document."""
+
+    dossier: Dossier
+    current: StoredReview | None
+    current_contract: dict | None  # the latest review exactly as stored
+    ren_offers: int
+
+
+@dataclass(frozen=True)
+class ReviewChange:
+    """A new review to record, with its outbox events and who did it (for the audit trail)."""
+
+    review: Review
+    document_version: int
+    cycle: int
+    events: list[Event]
+    actor: str
+    action: str
+    reason: str | None = None
+    details: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -304,14 +328,23 @@ class Store:
             row = session.get(PageCacheRow, (sha256, extractor_version))
             return None if row is None else [_page_from_json(page) for page in row.pages]
 
-    def save_pages(self, sha256: str, extractor_version: str, pages: list[PageText]) -> None:
+    def cached_einvoice_xml(self, sha256: str, extractor_version: str) -> bytes | None:
+        """The e-invoice XML saved with the pages (None when the file carries none or was not read)."""
+        with self.transaction() as session:
+            row = session.get(PageCacheRow, (sha256, extractor_version))
+            return None if row is None or row.einvoice_xml is None else bytes(row.einvoice_xml)
+
+    def save_pages(self, sha256: str, extractor_version: str, pages: list[PageText],
+                   einvoice_xml: bytes | None = None) -> None:
         with self.transaction() as session:
             row = session.get(PageCacheRow, (sha256, extractor_version))
             data = [_page_json(page) for page in pages]
             if row is None:
-                session.add(PageCacheRow(sha256=sha256, extractor_version=extractor_version, pages=data, created_at=_now()))
+                session.add(PageCacheRow(sha256=sha256, extractor_version=extractor_version, pages=data,
+                                         einvoice_xml=einvoice_xml, created_at=_now()))
             else:
                 row.pages = data
+                row.einvoice_xml = einvoice_xml
 
     def save_extraction(self, sha256: str, extractor_version: str, extraction: Extraction) -> None:
         contract = extraction.to_contract()
@@ -372,32 +405,31 @@ class Store:
 
     # --- reviews ------------------------------------------------------------------------------
 
-    def record_review(self, dossier_ref: str, review: Review, document_version: int,
-                      events: list[Event] | None = None) -> StoredReview:
-        """Save the robot's decision and its outbox events in one transaction.
-
-        Re-running the same decision changes nothing; deciding again on a closed dossier is a
-        ``StateError`` (a reviewer reopens it first).
-        """
+    def append_review(self, dossier_ref: str, plan: Callable[[DossierState], ReviewChange | None]) -> StoredReview:
+        """Read the dossier's state, let ``plan`` (the workflow's rules) say what changes, write it with its
+        outbox events and its audit line: all in one transaction. ``plan`` returning ``None`` changes
+        nothing and the current review is returned."""
         with self.transaction() as session:
             dossier = _dossier_from_row(_dossier_row(session, dossier_ref))
             current = _latest_review_row(session, dossier_ref)
-            cycle = current.cycle if current is not None else 0
-            if current is not None and current.status in TERMINAL_STATUSES:
-                same = current.document_version == document_version and current.grid_version == review.grid_version
-                if same and current.decided_by == DecidedBy.ROBOT:
-                    return _stored_review(current)
-                raise StateError(
-                    f"dossier {dossier_ref} is closed (status {current.status}); reopen it before a new decision"
-                )
-            if events is None:
-                events = build_events(review, dossier, document_version, self.settings, cycle)
-            review = replace(review, events=[{"type": e.type, "id": e.id} for e in events])
-            if current is not None and current.document_version == document_version and current.contract == review.to_contract():
-                return _stored_review(current)
-            row = _insert_review(session, dossier_ref, review, document_version, cycle, events)
-            _audit(session, dossier_ref, review.decided_by, "decide",
-                   before=_review_summary(current), after=_review_summary(row))
+            ren_offers = 0 if current is None else session.scalar(select(func.count()).select_from(OutboxRow).where(
+                OutboxRow.dossier_ref == dossier_ref, OutboxRow.document_version == current.document_version,
+                OutboxRow.type == REN_OFFER_REQUESTED))
+            state = DossierState(dossier, None if current is None else _stored_review(current),
+                                 None if current is None else current.contract, ren_offers or 0)
+            change = plan(state)
+            if change is None:
+                if state.current is None:
+                    raise StateError(f"dossier {dossier_ref} has no review yet; process its quote first")
+                return state.current
+            document_id = None
+            if current is not None and current.document_version == change.document_version:
+                document_id = current.document_id
+            row = _insert_review(session, dossier_ref, change.review, change.document_version, change.cycle,
+                                 change.events, document_id=document_id)
+            after = (_review_summary(row) or {}) | ({"details": change.details} if change.details else {})
+            _audit(session, dossier_ref, change.actor, change.action, reason=change.reason,
+                   before=_review_summary(current), after=after)
             return _stored_review(row)
 
     def latest_review(self, dossier_ref: str) -> StoredReview | None:
@@ -426,53 +458,6 @@ class Store:
                 .order_by(ReviewRow.dossier_ref)
             )
             return [ReprocessItem(r.dossier_ref, r.document_version, sha, r.grid_version) for r, sha in rows]
-
-    # --- reviewer actions ---------------------------------------------------------------------
-
-    def override(self, dossier_ref: str, line_index: int, *, by: str, reason: str, amount: Decimal | None = None,
-                 covered: bool | None = None, grid_item: tuple | None = None) -> StoredReview:
-        return self._reviewer_action(
-            dossier_ref, by, "override", reason,
-            lambda review: rules.apply_override(review, line_index, self.settings, by=by, reason=reason,
-                                                amount=amount, covered=covered, grid_item=grid_item),
-            details={"line": line_index, "amount": None if amount is None else str(amount), "covered": covered,
-                     "grid_item": grid_item[0] if grid_item else None},
-        )
-
-    def close_dossier(self, dossier_ref: str, motive: str, *, by: str, reason: str | None = None) -> StoredReview:
-        return self._reviewer_action(dossier_ref, by, "close", reason, lambda review: rules.close(review, motive))
-
-    def propose_ren(self, dossier_ref: str, *, by: str, reason: str) -> StoredReview:
-        if not reason or not reason.strip():
-            raise StateError("a REN offer by a reviewer needs a reason")
-        return self._reviewer_action(dossier_ref, by, "propose_ren", reason, rules.propose_ren)
-
-    def reopen(self, dossier_ref: str, *, by: str, reason: str) -> StoredReview:
-        if not reason or not reason.strip():
-            raise StateError("reopening a dossier needs a reason")
-        return self._reviewer_action(dossier_ref, by, "reopen", reason, rules.reopen, next_cycle=True)
-
-    def _reviewer_action(self, dossier_ref, by, action, reason, change, details=None, next_cycle=False) -> StoredReview:
-        if not by or not by.strip():
-            raise StateError(f"{action}: say who you are (--by)")
-        with self.transaction() as session:
-            dossier = _dossier_from_row(_dossier_row(session, dossier_ref))
-            current = _latest_review_row(session, dossier_ref)
-            if current is None:
-                raise StateError(f"dossier {dossier_ref} has no review yet; process its quote first")
-            new_review = replace(change(Review.from_contract(current.contract)), events=[])
-            cycle = current.cycle + 1 if next_cycle else current.cycle
-            # A reviewer's REN offer after the robot's (or another) on the same document is a new offer.
-            earlier_offers = session.scalar(select(func.count()).select_from(OutboxRow).where(
-                OutboxRow.dossier_ref == dossier_ref, OutboxRow.document_version == current.document_version,
-                OutboxRow.type == REN_OFFER_REQUESTED))
-            events = build_events(new_review, dossier, current.document_version, self.settings, cycle, earlier_offers)
-            new_review = replace(new_review, events=[{"type": e.type, "id": e.id} for e in events])
-            row = _insert_review(session, dossier_ref, new_review, current.document_version, cycle, events,
-                                 document_id=current.document_id)
-            after = _review_summary(row) | ({"details": details} if details else {})
-            _audit(session, dossier_ref, by, action, reason=reason, before=_review_summary(current), after=after)
-            return _stored_review(row)
 
     # --- payment approval ---------------------------------------------------------------------
 
@@ -672,7 +657,7 @@ def _dossier_columns(dossier: Dossier) -> dict:
 
 
 def _dossier_from_row(row: DossierRow) -> Dossier:
-    return Dossier(row.ref, row.claim_date, _from_cents(row.deductible_cents), row.guarantee, row.phone, row.email,
+    return Dossier(row.ref, row.claim_date, Decimal(row.deductible_cents) / 100, row.guarantee, row.phone, row.email,
                    row.postcode)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from core.errors import EmptyFileError, OcrError
 from core.models import Dossier
 from corpusgen import make_document
-from store.models import ReviewRow
+from store.models import OutboxRow, ReviewRow
 from store.repository import open_store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -91,22 +91,23 @@ def test_inbox_reviews_each_file_once_moves_failures_aside_and_waits_for_a_dossi
 def test_page_reading_retries_a_transient_ocr_failure_but_bad_input_is_tried_once(prefect_api, quotes, tmp_path,
                                                                                   monkeypatch):
     import flows.review as review_flows
+    import pipeline.review as stages
 
     calls = {"pages": 0, "ingest": 0}
-    real_pages, real_ingest = review_flows.pages_stage, review_flows.ingest_stage
+    real_read_pages, real_ingest = stages.read_pages, stages.ingest
 
-    def flaky_pages(*args):
+    def flaky_read_pages(*args):
         calls["pages"] += 1
         if calls["pages"] == 1:
             raise OcrError("tesseract took longer than 60 s on one page")
-        return real_pages(*args)
+        return real_read_pages(*args)
 
     def counted_ingest(*args):
         calls["ingest"] += 1
         return real_ingest(*args)
 
-    monkeypatch.setattr(review_flows, "pages_stage", flaky_pages)
-    monkeypatch.setattr(review_flows, "ingest_stage", counted_ingest)
+    monkeypatch.setattr(stages, "read_pages", flaky_read_pages)
+    monkeypatch.setattr(stages, "ingest", counted_ingest)
     dossier = Dossier("RT-1", dt.date(2025, 3, 1), Decimal("150"), "degats_des_eaux", postcode="75011")
     db = f"sqlite:///{tmp_path / 'qr.db'}"
     outcome = review_flows.review_quote(str(quotes[0]), dossier, db, None, str(tmp_path / "var"))
@@ -168,3 +169,65 @@ def test_review_submits_to_the_served_deployment(served, prefect_api, quotes, tm
         assert listed.returncode == 0, listed.stderr
         assert expected in listed.stdout
     assert count(f"sqlite:///{served / 'quote-review.db'}", ReviewRow.id) == 1
+
+
+CRASHING_RUN = """
+import sys
+from flows.inbox import watch_inbox
+watch_inbox(sys.argv[1], sys.argv[2], None, sys.argv[3])
+"""
+
+
+def test_an_inbox_run_killed_mid_batch_and_restarted_reviews_each_file_once(prefect_api, tmp_path):
+    from flows.inbox import watch_inbox
+    from store.models import DeliveryRow, DocumentRow
+
+    inbox, home = tmp_path / "inbox", tmp_path / "var"
+    inbox.mkdir()
+    db = f"sqlite:///{tmp_path / 'qr.db'}"
+    templates = ("grid", "lots", "grid", "lots", "grid", "lots")
+    for index, template in enumerate(templates):
+        path = make_document(inbox, f"devis-{index}", "pdf-digital", seed=10 + index, template=template).path
+        (inbox / f"devis-{index}.truth.json").unlink(missing_ok=True)
+        (inbox / f"devis-{index}.json").write_text(sidecar(f"KILL-{index}"))
+        settled(path)
+
+    env = {**os.environ, "PREFECT_API_URL": prefect_api}
+    worker = subprocess.Popen([sys.executable, "-c", CRASHING_RUN, str(inbox), db, str(home)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 300
+    reviewed_at_kill = 0
+    while worker.poll() is None and time.monotonic() < deadline:
+        if (tmp_path / "qr.db").exists():
+            try:
+                reviewed_at_kill = count(db, ReviewRow.id)
+            except Exception:  # the schema is being created
+                reviewed_at_kill = 0
+            if reviewed_at_kill >= 1:
+                break
+        time.sleep(0.05)
+    os.killpg(worker.pid, signal.SIGKILL)  # kill -9, mid-batch
+    worker.wait()
+    assert 1 <= reviewed_at_kill < len(templates)
+
+    report = watch_inbox(str(inbox), db, None, str(home))
+    assert len(report.reviewed) + len(report.already_reviewed) == len(templates) and not report.failed
+
+    from store.repository import open_store
+
+    store = open_store(db)
+    try:
+        with store.transaction() as session:
+            per_dossier = session.execute(select(ReviewRow.dossier_ref, func.count()).group_by(ReviewRow.dossier_ref)).all()
+            documents = session.scalar(select(func.count(DocumentRow.id)))
+            events = session.scalars(select(OutboxRow.id)).all()
+            deliveries = session.execute(select(DeliveryRow.event_id, DeliveryRow.delivered_at)).all()
+    finally:
+        store.close()
+    assert sorted(per_dossier) == [(f"KILL-{i}", 1) for i in range(len(templates))]  # one review each
+    assert documents == len(templates)
+    assert len(deliveries) == len(events) and all(at is not None for _, at in deliveries)
+    emitted = sorted(p.stem for p in (home / "outbox").rglob("*.json"))
+    assert emitted == sorted(events)  # each event emitted once, none lost
+    assert sorted(p.name for p in (inbox / "done").glob("*.pdf")) == [f"devis-{i}.pdf" for i in range(len(templates))]
+    assert not list((inbox / ".processing").iterdir())

@@ -17,6 +17,7 @@ from core.settings import Settings
 from handoff import DeliveryError, FolderSink, WebhookSink, build_events, deliver_pending, event_id
 from handoff.events import event_schema
 from store import open_store
+from workflow import DossierService
 
 D = Decimal
 TODAY = dt.date(2025, 6, 1)
@@ -74,8 +75,8 @@ def test_event_ids_are_deterministic_and_distinct_per_type(ref, version, cycle):
 
 def test_folder_delivery_is_exactly_once_across_reruns(store, tmp_path):
     outbox = tmp_path / "outbox"
-    store.record_review("D-9", review("auto_validated", "950"), 1)
-    store.record_review("D-9", review("auto_validated", "950"), 1)  # the flow re-runs
+    DossierService(store).record_review("D-9", review("auto_validated", "950"), 1)
+    DossierService(store).record_review("D-9", review("auto_validated", "950"), 1)  # the flow re-runs
     sink = FolderSink(outbox)
     first = deliver_pending(store, [sink])
     assert len(first.delivered) == 2 and first.ok
@@ -141,7 +142,7 @@ def test_webhook_retries_a_failing_endpoint_until_it_succeeds(receiver):
 def test_webhook_gives_up_and_the_next_run_delivers(store, receiver):
     url, handler = receiver
     handler.failures_left = 3
-    store.record_review("D-9", review("ren_proposed"), 1)
+    DossierService(store).record_review("D-9", review("ren_proposed"), 1)
     sink = WebhookSink(url, attempts=2, sleep=lambda _: None)
     failed = deliver_pending(store, [sink, FolderSink(Path(store.url.removeprefix("sqlite:///")).parent / "out")])
     assert len(failed.failed) == 1 and len(failed.delivered) == 1  # the folder got it, the webhook did not
@@ -176,29 +177,29 @@ def test_webhook_does_not_retry_a_refusal():
 
 
 def test_payment_waits_for_an_approver_or_a_delegate(store, tmp_path):
-    store.record_review("D-9", review("auto_validated", "2500"), 1)
+    DossierService(store).record_review("D-9", review("auto_validated", "2500"), 1)
     sink = FolderSink(tmp_path / "out")
     assert [t for t, _ in deliver_pending(store, [sink]).delivered] == [event_id("D-9", 1, "dossier.closed")]
     store.set_approver("lea", "team_lead", by="admin")
     store.set_approver("max", "manager", by="admin")
     with pytest.raises(StateError, match="may not approve"):
-        store.approve_payment("D-9", by="tom", today=TODAY)
+        DossierService(store).approve_payment("D-9", by="tom", today=TODAY)
     store.delegate("lea", "tom", dt.date(2025, 5, 1), dt.date(2025, 5, 31), by="lea")
     with pytest.raises(StateError, match="may not approve"):
-        store.approve_payment("D-9", by="tom", today=TODAY)  # the delegation has ended
+        DossierService(store).approve_payment("D-9", by="tom", today=TODAY)  # the delegation has ended
     store.delegate("lea", "tom", dt.date(2025, 6, 1), dt.date(2025, 6, 15), by="lea")
-    approved = store.approve_payment("D-9", by="tom", today=TODAY)
+    approved = DossierService(store).approve_payment("D-9", by="tom", today=TODAY)
     approval = approved.payload["payment"]["approval"]
     assert (approval["status"], approval["approved_by"], approval["on_behalf_of"]) == ("approved", "tom", "lea")
     jsonschema.validate(approved.payload, event_schema("payment.requested"))
     assert [t for t, _ in deliver_pending(store, [sink]).delivered] == [event_id("D-9", 1, "payment.requested")]
     with pytest.raises(StateError, match="no payment waiting"):
-        store.approve_payment("D-9", by="max", today=TODAY)
+        DossierService(store).approve_payment("D-9", by="max", today=TODAY)
     assert store.history("D-9")[-1].action == "approve_payment"
 
 
 def test_a_team_lead_cannot_approve_a_manager_payment(store):
-    store.record_review("D-9", review("auto_validated", "5000", quoted="6000", revised="6000"), 1)
+    DossierService(store).record_review("D-9", review("auto_validated", "5000", quoted="6000", revised="6000"), 1)
     store.set_approver("lea", "team_lead", by="admin")
     with pytest.raises(StateError, match="needs a manager"):
-        store.approve_payment("D-9", by="lea", today=TODAY)
+        DossierService(store).approve_payment("D-9", by="lea", today=TODAY)

@@ -8,6 +8,7 @@ from cli.dossier import dossier_app
 from core.models import Document, MediaType
 from core.review import LineReview, Review
 from store import open_store
+from workflow import DossierService
 
 D = Decimal
 runner = CliRunner()
@@ -33,7 +34,7 @@ def test_dossier_commands_end_to_end(tmp_path):
     store.add_document("SIN-1", Document("d", "a" * 64, MediaType.PDF, Path("/x.pdf"), "x.pdf", 10, 1))
     line = LineReview(0, "Peinture murs", D("1500"), D("1000"), D("0.1"), grid_item="pei_murs", quantity=D("20"),
                       unit="m2", reference_total_ht=D("1000"))
-    store.record_review("SIN-1", Review("SIN-1", "d", "g1", "ren_proposed", D("1650"), D("1100"), D("550"), D("150"),
+    DossierService(store).record_review("SIN-1", Review("SIN-1", "d", "g1", "ren_proposed", D("1650"), D("1100"), D("550"), D("150"),
                                         None, [line], []), 1)
     shown = invoke(db, "show", "SIN-1", "--format", "json")
     assert json.loads(shown.output)["review"]["status"] == "ren_proposed"

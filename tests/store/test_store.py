@@ -24,6 +24,7 @@ from core.models import (
 from core.review import MOTIVE_REN, MOTIVE_REVISED, LineReview, Review
 from store import open_store, validate_dossier
 from store.models import Base
+from workflow import DossierService
 
 D = Decimal
 TODAY = dt.date(2025, 6, 1)
@@ -124,13 +125,22 @@ def test_pages_and_extraction_cache(store):
     assert store.cached_extraction("a" * 64, "1").to_contract() == extraction.to_contract()
 
 
+def test_the_einvoice_xml_is_kept_with_the_pages(store):
+    xml = "<?xml version='1.0' encoding='UTF-8'?><rsm:CrossIndustryInvoice>é</rsm:CrossIndustryInvoice>".encode()
+    store.save_pages("b" * 64, "p1", [], xml)
+    assert store.cached_einvoice_xml("b" * 64, "p1") == xml
+    assert store.cached_einvoice_xml("b" * 64, "p2") is None
+    store.save_pages("c" * 64, "p1", [])
+    assert store.cached_einvoice_xml("c" * 64, "p1") is None and store.cached_pages("c" * 64, "p1") == []
+
+
 def test_record_review_writes_decision_events_and_audit_once(store):
     store.create_dossier(make_dossier(), today=TODAY)
     store.add_document("D-1", make_document())
-    first = store.record_review("D-1", make_review(), 1)
+    first = DossierService(store).record_review("D-1", make_review(), 1)
     assert first.review.status == "ren_proposed"
     assert [e["type"] for e in first.review.events] == ["ren_offer.requested"]
-    again = store.record_review("D-1", make_review(), 1)  # a re-run of the same flow
+    again = DossierService(store).record_review("D-1", make_review(), 1)  # a re-run of the same flow
     assert again.id == first.id
     assert len(store.events("D-1")) == 1
     assert [entry.action for entry in store.history("D-1")] == ["create", "add_document", "decide"]
@@ -143,28 +153,28 @@ def test_terminal_robot_decision_is_idempotent_and_blocks_other_decisions(store)
     store.add_document("D-1", make_document())
     review = make_review(status="auto_validated", revised="1100")
     review.indemnity = D("950.00")
-    stored = store.record_review("D-1", review, 1)
+    stored = DossierService(store).record_review("D-1", review, 1)
     assert sorted(e["type"] for e in stored.review.events) == ["dossier.closed", "payment.requested"]
-    assert store.record_review("D-1", review, 1).id == stored.id
+    assert DossierService(store).record_review("D-1", review, 1).id == stored.id
     store.add_document("D-1", make_document("b" * 64))
     with pytest.raises(StateError, match="reopen"):
-        store.record_review("D-1", make_review(), 2)
+        DossierService(store).record_review("D-1", make_review(), 2)
 
 
 def test_reviewer_actions_are_audited_and_closed_dossiers_are_locked(store):
     store.create_dossier(make_dossier(), today=TODAY)
     store.add_document("D-1", make_document())
-    store.record_review("D-1", make_review(), 1)
-    store.override("D-1", 0, by="alice", reason="métré vérifié", amount=D("800"))
+    DossierService(store).record_review("D-1", make_review(), 1)
+    DossierService(store).override("D-1", 0, by="alice", reason="métré vérifié", amount=D("800"))
     assert store.latest_review("D-1").review.lines[0].revised_total_ht == D("800.00")
-    closed = store.close_dossier("D-1", MOTIVE_REVISED, by="alice")
+    closed = DossierService(store).close_dossier("D-1", MOTIVE_REVISED, by="alice")
     assert closed.review.indemnity == D("730.00")  # 800 HT * 1.1 - 150
     with pytest.raises(StateError, match="reopen"):
-        store.override("D-1", 0, by="bob", reason="x", amount=D("1"))
+        DossierService(store).override("D-1", 0, by="bob", reason="x", amount=D("1"))
     with pytest.raises(StateError, match="reason"):
-        store.reopen("D-1", by="bob", reason=" ")
-    store.reopen("D-1", by="bob", reason="REN finalement acceptée")
-    reclosed = store.close_dossier("D-1", MOTIVE_REN, by="bob")
+        DossierService(store).reopen("D-1", by="bob", reason=" ")
+    DossierService(store).reopen("D-1", by="bob", reason="REN finalement acceptée")
+    reclosed = DossierService(store).close_dossier("D-1", MOTIVE_REN, by="bob")
     assert reclosed.review.indemnity == 0 and reclosed.cycle == 1
     history = store.history("D-1")
     assert [e.action for e in history] == ["create", "add_document", "decide", "override", "close", "reopen", "close"]
@@ -181,7 +191,7 @@ def test_list_and_reprocess(store):
     for ref, status, grid in (("D-1", "ren_proposed", "g1"), ("D-2", "to_review", "g2"), ("D-3", "auto_validated", "g1")):
         store.create_dossier(make_dossier(ref), today=TODAY)
         store.add_document(ref, make_document(ref[-1] * 64))
-        store.record_review(ref, make_review(status=status, ref=ref, grid=grid), 1)
+        DossierService(store).record_review(ref, make_review(status=status, ref=ref, grid=grid), 1)
     assert [s.ref for s in store.list_dossiers()] == ["D-1", "D-2", "D-3"]
     assert [s.ref for s in store.list_dossiers("to_review")] == ["D-2"]
     assert store.list_dossiers("ren_proposed")[0].revised_ttc == D("800")
@@ -195,7 +205,7 @@ def test_find_duplicate_by_bytes_and_by_supplier_number_ttc(store):
     store.add_document("D-1", make_document("a" * 64))
     store.save_extraction("a" * 64, "1", make_extraction())
     assert store.find_duplicate("D-2", 1, "a" * 64, make_extraction()) is None  # not reviewed yet
-    store.record_review("D-1", make_review(), 1)
+    DossierService(store).record_review("D-1", make_review(), 1)
     store.add_document("D-2", make_document("a" * 64))
     assert store.find_duplicate("D-2", 1, "a" * 64, make_extraction()) == "dossier D-1 v1"
     assert store.find_duplicate("D-1", 1, "a" * 64, make_extraction()) is None  # itself
@@ -208,11 +218,11 @@ def test_find_duplicate_by_bytes_and_by_supplier_number_ttc(store):
 def test_a_reviewer_ren_offer_after_the_robots_is_a_new_event(store):
     store.create_dossier(make_dossier(), today=TODAY)
     store.add_document("D-1", make_document())
-    store.record_review("D-1", make_review(), 1)  # the robot's REN offer
-    store.override("D-1", 0, by="alice", reason="métré vérifié", amount=D("900"))
+    DossierService(store).record_review("D-1", make_review(), 1)  # the robot's REN offer
+    DossierService(store).override("D-1", 0, by="alice", reason="métré vérifié", amount=D("900"))
     with pytest.raises(StateError, match="reason"):
-        store.propose_ren("D-1", by="alice", reason="")
-    offered = store.propose_ren("D-1", by="alice", reason="le réseau reprend 900 € HT")
+        DossierService(store).propose_ren("D-1", by="alice", reason="")
+    offered = DossierService(store).propose_ren("D-1", by="alice", reason="le réseau reprend 900 € HT")
     assert offered.review.status == "ren_proposed" and offered.review.decided_by == "reviewer"
     offers = [e for e in store.events("D-1") if e.type == "ren_offer.requested"]
     assert len(offers) == 2 and offers[0].id != offers[1].id
