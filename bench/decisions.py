@@ -14,6 +14,11 @@ times, every line's market price drawn around its grid reference with the grid's
 scatter (``market_spread`` per line, ``quote_spread`` shared by the quote's lines, log-normal) and the whole quote at one price factor, 60 % of quotes
 fair (0.85-1.05 x market) and 40 % inflated (1.05-1.6 x market), as in corpus-dev. It shows how
 the confidence settings trade recall against the robot's share; it cannot show grid bias.
+
+``--matcher-figures TOP1,MATCHED`` (with ``--simulate``) shows what a matcher's accuracy does to
+the decisions: the lines are priced as by a matcher that gives the right item to a share TOP1 of
+them, another item of the same unit to MATCHED - TOP1, and leaves the rest unmatched (e.g. the
+figures ``bench/matching.py`` measures on the independent set).
 """
 from __future__ import annotations
 
@@ -36,7 +41,7 @@ from core.models import GUARANTEES, Dossier, Extraction, cents  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from decisions import decide  # noqa: E402
 from pricing.grid import load_grid  # noqa: E402
-from pricing.matching import Matcher  # noqa: E402
+from pricing.matching import Match, Matcher  # noqa: E402
 from pricing.price import price_lines  # noqa: E402
 
 CLAIM_TO_GUARANTEE = {
@@ -72,11 +77,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--simulate", type=int, default=0, metavar="K",
                         help="re-price each quote K times with market prices drawn around the grid (see above)")
     parser.add_argument("--seed", type=int, default=2025, help="random seed of --simulate")
+    parser.add_argument("--matcher-figures", metavar="TOP1,MATCHED",
+                        help="with --simulate: price the lines as a matcher with these figures would (share of lines "
+                             "given their right item, share given any item; the rest unmatched), e.g. 0.73,0.82")
     args = parser.parse_args(argv)
 
     settings = Settings.load()
     grid = load_grid()
     matcher = Matcher(grid)
+    pricing_matcher = matcher
+    if args.matcher_figures:
+        top1, matched = (float(x) for x in args.matcher_figures.split(","))
+        pricing_matcher = ErringMatcher(matcher, top1, matched, random.Random(args.seed + 1))
     truths = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(args.corpus.glob("*.truth.json"))]
     rng = random.Random(args.seed)
     rows = []
@@ -97,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                 extraction = extract_document(args.corpus / variant["file"], doc_id=variant["doc_id"])
             dossier = Dossier(variant["doc_id"], dt.date(2025, 1, 15), Decimal("150"),
                               guarantee_of(variant.get("claim")), postcode=variant.get("site_postcode"))
-            priced = price_lines(extraction, grid, matcher, dossier.postcode)
+            priced = price_lines(extraction, grid, pricing_matcher if args.simulate else matcher, dossier.postcode)
             before_decide = time.perf_counter()
             review = decide(extraction, priced, dossier, grid.version, settings, grid=grid)
             finished = time.perf_counter()
@@ -132,6 +144,35 @@ def main(argv: list[str] | None = None) -> int:
     print(f"dossiers per second: decision {len(rows) / decide_seconds:.0f}/s, "
           f"{'simulated' if args.simulate else 'truth' if args.from_truth else 'extraction'} + pricing + decision {len(rows) / total_seconds:.1f}/s")
     return 0
+
+
+class ErringMatcher:
+    """A matcher that errs at given rates: of the lines the real matcher prices, a share ``top1``
+    keeps its item, ``matched - top1`` gets another item of the same unit (wrong work, wrong
+    price) and the rest is left unmatched (its trade kept), at random."""
+
+    def __init__(self, matcher: Matcher, top1: float, matched: float, rng: random.Random) -> None:
+        if not 0 <= top1 <= matched <= 1:
+            raise ValueError("need 0 <= TOP1 <= MATCHED <= 1")
+        self.grid = matcher.grid
+        self._matcher, self._top1, self._matched, self._rng = matcher, top1, matched, rng
+        self._by_unit: dict[str, list] = {}
+        for item in self.grid.items.values():
+            self._by_unit.setdefault(item.unit, []).append(item)
+
+    def match_many(self, pairs):
+        out = []
+        for match in self._matcher.match_many(pairs):
+            draw = self._rng.random()
+            if match.item is None or draw < self._top1:
+                out.append(match)
+            elif draw < self._matched:
+                others = [i for i in self._by_unit[match.item.unit] if i.id != match.item.id]
+                wrong = self._rng.choice(others or [i for i in self.grid.items.values() if i.id != match.item.id])
+                out.append(Match(wrong, match.score, wrong.trade, match.alternatives))
+            else:
+                out.append(Match(None, match.score, match.trade, match.alternatives))
+        return out
 
 
 def repriced(truth: dict, priced: list, settings: Settings, rng: random.Random) -> dict:

@@ -3,6 +3,8 @@
     python bench/extraction.py CORPUS_DIR [--out PRED_DIR] [--score-py ../shared/score.py] [--jobs 2]
     python bench/extraction.py CORPUS_DIR --self-check      # truth scored against itself: all 1.000
     python bench/extraction.py ../shared/real-dev --ignore-unit   # real e-invoices: units are XML codes
+    python bench/extraction.py ../shared/real-dev --pdf-dir ../shared/real-dev/flat --ignore-unit --by language
+    python bench/extraction.py ../shared/corpus-dev --kinds pdf-digital not-quote   # the fast part only
 
 Scoring is /work/shared/score.py itself (loaded by path), never a copy of its rules. Beside
 the scores, per kind: seconds per page of extraction and of plain ``tesseract IMAGE - -l fra``
@@ -24,7 +26,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-DEFAULT_SCORE_PY = REPO.parent / "shared" / "score.py"
+# ../shared beside the clone, or beside the folder of worktrees (a git worktree under /work/wt/NAME).
+DEFAULT_SCORE_PY = next((p / "shared" / "score.py" for p in REPO.parents if (p / "shared" / "score.py").exists()),
+                        REPO.parent / "shared" / "score.py")
 IMAGE_KINDS = ("pdf-scan", "png-scan", "jpg-photo")
 
 
@@ -37,11 +41,16 @@ def load_scorer(path: Path):
     return module
 
 
-def corpus_documents(corpus: Path) -> list[tuple[dict, Path]]:
+def corpus_documents(corpus: Path, pdf_dir: Path | None = None, kinds: list[str] | None = None) -> list[tuple[dict, Path]]:
+    """(truth, document) pairs; ``pdf_dir`` holds the documents when they are kept apart from the truth
+    (real-dev's ``flat/`` copies), ``kinds`` keeps only those kinds of document."""
     docs = []
     for truth_path in sorted(corpus.glob("*.truth.json")):
         truth = json.loads(truth_path.read_text(encoding="utf-8"))
-        docs.append((truth, corpus / truth["file"]))
+        if kinds and truth.get("kind") not in kinds:
+            continue
+        truth.setdefault("language", truth["doc_id"].split("_", 1)[0] if "_" in truth["doc_id"] else None)
+        docs.append((truth, (pdf_dir or corpus) / truth["file"]))
     return docs
 
 
@@ -110,10 +119,12 @@ def fmt(value, pattern="{:.3f}") -> str:
     return "-" if value is None else pattern.format(value)
 
 
-def report(scorer, docs, preds, timings, tess, errors, peak_main, peak_workers) -> dict:
+def report(scorer, docs, preds, timings, tess, errors, peak_main, peak_workers, by: str = "kind") -> dict:
     rows, by_kind_time = [], {}
     for truth, _ in docs:
-        rows.append(scorer.score_doc(truth, preds.get(truth["doc_id"])))
+        row = scorer.score_doc(truth, preds.get(truth["doc_id"]))
+        row["language"] = truth.get("language")
+        rows.append(row)
         pages, seconds = timings.get(truth["doc_id"], (truth.get("pages", 1), None))
         entry = by_kind_time.setdefault(truth.get("kind"), {"pages": 0, "sec": 0.0, "tess": 0.0, "tess_pages": 0})
         if seconds is not None:
@@ -122,7 +133,7 @@ def report(scorer, docs, preds, timings, tess, errors, peak_main, peak_workers) 
         if truth["doc_id"] in tess:
             entry["tess"] += tess[truth["doc_id"]]
             entry["tess_pages"] += truth.get("pages", 1)
-    groups = {**scorer.group(rows, "kind"), "OVERALL": scorer.aggregate(rows)}
+    groups = {**scorer.group(rows, by), "OVERALL": scorer.aggregate(rows)}
     header = (f"{'kind':<12}{'docs':>5}{'lines':>6}{'P':>7}{'R':>7}{'F1':>7}{'HT':>7}{'TVA':>7}{'TTC':>7}"
               f"{'fields':>7}{'isQ':>7}{'s/page':>8}{'tess s/p':>9}{'ratio':>7}")
     print(header)
@@ -130,7 +141,9 @@ def report(scorer, docs, preds, timings, tess, errors, peak_main, peak_workers) 
     totals = {"pages": 0, "sec": 0.0, "tess": 0.0, "tess_pages": 0}
     for kind, agg in groups.items():
         t = by_kind_time.get(kind) if kind != "OVERALL" else totals
-        if kind != "OVERALL":
+        if t is None:  # grouped by another key than the kind: timings are shown overall only
+            t = {"pages": 0, "sec": 0.0, "tess": 0.0, "tess_pages": 0}
+        elif kind != "OVERALL":
             for key in totals:
                 totals[key] += t[key]
         spp = t["sec"] / t["pages"] if t["pages"] else None
@@ -161,14 +174,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--self-check", action="store_true", help="score the truth against itself (no extraction)")
     parser.add_argument("--no-baseline", action="store_true", help="skip timing plain tesseract")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument("--pdf-dir", type=Path, help="read the documents from here, the truth from CORPUS")
     parser.add_argument("--ignore-unit", action="store_true",
                         help="score.py --ignore-unit: a line is right whatever its unit (real sets, whose truth "
                              "units come from XML codes the page may not print)")
+    parser.add_argument("--kinds", nargs="+", help="only these kinds (pdf-digital, not-quote, pdf-scan...)")
+    parser.add_argument("--by", default="kind", help="group the figures by this truth key (kind, language)")
     args = parser.parse_args(argv)
 
     scorer = load_scorer(args.score_py)
     scorer.IGNORE_UNIT = args.ignore_unit
-    docs = corpus_documents(args.corpus)
+    docs = corpus_documents(args.corpus, args.pdf_dir, args.kinds)
     if not docs:
         raise SystemExit(f"no *.truth.json in {args.corpus}")
     out = args.out or Path(tempfile.mkdtemp(prefix="extraction-pred-"))
@@ -201,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     peak_main = peak_rss_mb(resource.RUSAGE_SELF)
     print(f"corpus {args.corpus} ({len(docs)} documents), predictions in {out}, "
           f"extraction wall time {wall:.1f} s with {args.jobs} job(s)\n")
-    result = report(scorer, docs, preds, timings, tess, errors, peak_main, peak_workers)
+    result = report(scorer, docs, preds, timings, tess, errors, peak_main, peak_workers, args.by)
     if args.json:
         args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     return 0

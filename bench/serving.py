@@ -9,7 +9,6 @@ and stops it. Peak memory is the largest resident set of this process (re-pricin
 """
 import argparse
 import datetime as dt
-import json
 import os
 import resource
 import shutil

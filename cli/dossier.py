@@ -1,21 +1,24 @@
 """``quote-review dossier ...``: create dossiers and record reviewers' outcomes.
 
 Every command takes ``--db`` (default ``$QUOTE_REVIEW_DB``, else ``sqlite:///var/quote-review.db``
-under the current directory). Errors print their stable code and exit with status 2.
+under the current directory). Errors print their stable code and exit with the status of README's
+table (3 for an invalid dossier or a change the dossier's state does not allow).
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.exit_codes import ExitCode
+from cli.inputs import dossier_from_values, parse_amount
 from core.errors import InvalidDossierError, QuoteReviewError
-from core.models import GUARANTEES, Dossier, cents
+from core.models import GUARANTEES, cents
 from core.review import MOTIVES, Review
 from store import Store, default_db_url, open_store
 from workflow import DossierService
@@ -42,17 +45,14 @@ def _store(db: str | None) -> Store:
 
 def _fail(error: QuoteReviewError) -> None:
     console.print(f"[red]{error.code}[/red]: {error.message}", highlight=False)
-    raise typer.Exit(2)
+    raise typer.Exit(int(ExitCode.for_error(error)))
 
 
 def _money(text: str, what: str) -> Decimal:
     try:
-        value = Decimal(text.replace(",", ".").replace(" ", ""))
-    except InvalidOperation:
-        _fail(InvalidDossierError(f"{what} must be an amount in euros, got {text!r}"))
-    if not value.is_finite():
-        _fail(InvalidDossierError(f"{what} must be an amount in euros, got {text!r}"))
-    return value
+        return parse_amount(text, what)
+    except InvalidDossierError as error:
+        _fail(error)
 
 
 @dossier_app.command()
@@ -69,12 +69,8 @@ def create(
 ) -> None:
     """Create a dossier."""
     try:
-        date = dt.date.fromisoformat(claim_date)
-    except ValueError:
-        _fail(InvalidDossierError(f"claim date {claim_date!r} is not a date (YYYY-MM-DD)"))
-    try:
         dossier = _store(db).create_dossier(
-            Dossier(ref, date, _money(deductible, "the deductible"), guarantee, phone, email, postcode), by=by)
+            dossier_from_values(ref, claim_date, postcode, guarantee, deductible, phone, email), by=by)
     except QuoteReviewError as error:
         _fail(error)
     console.print(f"dossier {dossier.ref} created ({dossier.guarantee}, deductible {dossier.deductible} €)")

@@ -37,7 +37,8 @@ def check(grid: Optional[Path] = GridOption) -> None:
     console.print(f"grid {g.version} effective {g.effective_date} ({g.path})")
     console.print(
         f"{len(g.items)} items over {len(trades)} trades, {len(g.zones)} départements, "
-        f"{len(g.labour)} labour rates, {len(g.supplies)} supplies, {len(g.cover_rules)} cover rules; "
+        f"{len(g.labour)} labour rates, {len(g.supplies)} supplies, {len(g.cover_rules)} cover rules, "
+        f"{len(g.lexicon)} lexicon terms; "
         f"index {g.manifest.index.name} {g.manifest.index.value} ({g.manifest.index.period})"
     )
     table = Table("trade", "items")

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import shutil
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import typer
@@ -16,10 +17,11 @@ from rich.table import Table
 import quote_review
 from cli.dossier import dossier_app
 from cli.exit_codes import ExitCode
+from cli.inputs import batch_dossiers, dossier_from_values
 from cli.grid import grid_app
 from cli.render import print_review
 from core.errors import OrchestrationError, QuoteReviewError
-from core.models import Dossier, euros
+from core.models import euros
 from flows.runtime import configure_prefect, home
 
 app = typer.Typer(
@@ -37,6 +39,23 @@ app.add_typer(grid_app, name="grid")
 _WIDTH = shutil.get_terminal_size((140, 40)).columns
 out = Console(width=_WIDTH)
 err = Console(stderr=True, width=_WIDTH)
+
+
+def _stop_on_signal(signum, frame) -> None:
+    # Ctrl-C and SIGTERM unwind the command, so the temporary Prefect server is stopped by the same
+    # clean-up as a normal exit (atexit, finally); the documents being read stop at once.
+    isolation = sys.modules.get("extractors.isolation")
+    if isolation is not None:
+        isolation.interrupt_reads()
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@app.callback()
+def _every_command() -> None:
+    """Review building-repair quotes sent after a home-insurance claim."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop_on_signal)
+        signal.signal(signal.SIGINT, _stop_on_signal)
 
 
 def fail(error: QuoteReviewError) -> None:
@@ -57,6 +76,7 @@ def extract(
         try:
             extraction = quote_review.extract(path)
         except QuoteReviewError as error:
+            error.path = str(path)
             err.print(f"[red]error[/red] {error.one_line()}", highlight=False, soft_wrap=True)
             status = ExitCode.BAD_INPUT
             continue
@@ -99,18 +119,15 @@ def server_status() -> None:
     raise typer.Exit(0 if healthy else 1)
 
 
-def _dossier_from_options(ref: str, claim_date: str | None, postcode: str | None, guarantee: str, deductible: str,
-                          phone: str, email: str) -> Dossier:
-    return quote_review.dossier(ref, claim_date=claim_date, deductible=deductible, guarantee=guarantee,
-                                postcode=postcode, phone=phone, email=email)
-
-
 def _prepare_prefect() -> str:
     """Configure Prefect before any flow module imports it (its settings are read at import)."""
     mode = configure_prefect()
     if mode == "ephemeral":
         err.print("[dim]no local Prefect server: starting a temporary one (about 20 s); "
                   "`quote-review server start` keeps one running[/dim]")
+        from flows.runtime import start_temporary_server
+
+        start_temporary_server()
     return mode
 
 
@@ -141,7 +158,7 @@ def review(
 ) -> None:
     """Review one quote for one dossier and print the verdict (in the `serve` process when it is up)."""
     try:
-        record = _dossier_from_options(dossier, claim_date, postcode, guarantee, deductible, phone, email)
+        record = dossier_from_values(dossier, claim_date, postcode, guarantee, deductible, phone, email)
         submitted = None if local else _submit_to_served(file, record, db, grid)
         if submitted is not None:
             if submitted.error is not None:
@@ -158,7 +175,7 @@ def review(
         print_review(out, verdict, f"{file.name} — dossier {dossier}")
 
 
-def _submit_to_served(file: Path, record: Dossier, db: str | None, grid: Path | None):
+def _submit_to_served(file: Path, record, db: str | None, grid: Path | None):
     """The outcome from the warm `quote-review serve` process, or None when none is serving."""
     import os
 
@@ -204,25 +221,25 @@ def serve(
 
 
 SIDE_FILES = {".csv", ".json", ".md", ".txt"}
+DOCUMENT_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png"}
 
 
-def _batch_items(folder: Path, dossiers_csv: Path | None, defaults: dict) -> list[tuple[str, Dossier]]:
-    listed: dict[str, dict] = {}
-    if dossiers_csv:
-        with dossiers_csv.open(newline="", encoding="utf-8") as handle:
-            listed = {row["file"]: row for row in csv.DictReader(handle)}
-    items = []
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".") and p.suffix.lower() not in SIDE_FILES)
-    for path in files:
-        row = {**defaults, **{k: v for k, v in listed.get(path.name, {}).items() if v}}
-        ref = row.get("dossier_ref") or f"AUTO-{hashlib.sha1(path.name.encode()).hexdigest()[:8].upper()}"
-        items.append((str(path), _dossier_from_options(ref, row.get("claim_date"), row.get("postcode"), row["guarantee"],
-                                                       row["deductible"], row["phone"], row["email"])))
-    return items
+def batch_files(folder: Path) -> list[Path]:
+    """The entries of a folder a batch reviews: every file but hidden and side files (CSV, notes);
+    links and other non-files too, so that they are refused and reported, not skipped; and a folder
+    named like a document (``x.pdf``), reported for the same reason."""
+    chosen = []
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith(".") or entry.suffix.lower() in SIDE_FILES:
+            continue
+        if entry.is_dir() and not entry.is_symlink() and entry.suffix.lower() not in DOCUMENT_SUFFIXES:
+            continue
+        chosen.append(entry)
+    return chosen
 
 
 @app.command()
-def batch(
+def batch(  # noqa: C901 (merged from the hardening branch; to split into steps)
     folder: Path = typer.Argument(..., exists=True, file_okay=False, help="Folder of quotes."),
     dossiers: Path = typer.Option(None, "--dossiers", help="CSV: file,dossier_ref,claim_date,postcode,guarantee,deductible,phone,email."),
     out_dir: Path = typer.Option(None, "--out", help="Write one review JSON per document here, and summary.csv."),
@@ -243,23 +260,38 @@ def batch(
         err.print(f"[red]error[/red] --runner must be thread or dask, not {runner!r}", highlight=False)
         raise typer.Exit(int(ExitCode.INVALID_ARGUMENTS))
     try:
-        items = _batch_items(folder, dossiers, defaults)
-        _prepare_prefect()
-        if dask_address or runner == "dask":
-            from flows.dask_runner import run_batch
-
-            err.print(f"[dim]reviewing {len(items)} files on Dask ({dask_address or f'{dask_workers} local workers'})[/dim]")
-            outcomes = _run_flow(lambda: run_batch(items, db, str(grid.resolve()) if grid else None, str(home()),
-                                                   dask_address=dask_address, dask_workers=dask_workers))
-        else:
-            outcomes = _review_batch_on_threads(items, db, grid)
+        items, bad_rows = batch_dossiers(batch_files(folder), dossiers, defaults)
+        outcomes = _review_items(items, db, grid, runner, dask_address, dask_workers)
     except QuoteReviewError as error:
         fail(error)
-    _report_batch(outcomes, out_dir, quiet)
+    from pipeline.review import ReviewOutcome
+
+    # A file whose dossier row is wrong is not reviewed; it has its error line like a refused file.
+    outcomes += [ReviewOutcome(Path(row.file), "", error=row.error) for row in bad_rows]
+    rows = _print_outcomes(outcomes, out_dir, quiet)
+    if out_dir:
+        _write_summary_csv(out_dir / "summary.csv", rows)
+        out.print(f"summary written to {out_dir / 'summary.csv'}")
+    status = ExitCode.OK
+    if any(o.error for o in outcomes):
+        status = ExitCode.BAD_INPUT
+    if bad_rows:
+        status = ExitCode.INVALID_ARGUMENTS
+    raise typer.Exit(int(status))
 
 
-def _review_batch_on_threads(items, db: str | None, grid: Path | None):
-    """The batch flow on two threads, with a progress bar fed by each finished document."""
+def _review_items(items: list, db: str | None, grid: Path | None, runner: str = "thread",
+                  dask_address: str | None = None, dask_workers: int = 2) -> list:
+    """Review the batch's documents in one flow run: on two threads with a progress bar on stderr, or on Dask."""
+    if not items:
+        return []
+    _prepare_prefect()
+    if dask_address or runner == "dask":
+        from flows.dask_runner import run_batch
+
+        err.print(f"[dim]reviewing {len(items)} files on Dask ({dask_address or f'{dask_workers} local workers'})[/dim]")
+        return _run_flow(lambda: run_batch(items, db, str(grid.resolve()) if grid else None, str(home()),
+                                           dask_address=dask_address, dask_workers=dask_workers))
     from flows.review import on_document_done, review_batch
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -267,13 +299,13 @@ def _review_batch_on_threads(items, db: str | None, grid: Path | None):
         bar = progress.add_task("reviewing", total=len(items))
         remove = on_document_done(lambda job: progress.update(bar, advance=1, description=Path(job.path).name))
         try:
-            outcomes = _run_flow(lambda: review_batch(items, db, str(grid) if grid else None, str(home())))
+            return _run_flow(lambda: review_batch(items, db, str(grid) if grid else None, str(home())))
         finally:
             remove()
-    return outcomes
 
 
-def _report_batch(outcomes, out_dir: Path | None, quiet: bool) -> None:
+def _print_outcomes(outcomes: list, out_dir: Path | None, quiet: bool) -> list[dict]:
+    """Each verdict (unless quiet) and error line, the summary table; the summary rows; one JSON per review."""
     if out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)
     summary = Table(title=f"{len(outcomes)} documents", show_lines=False)
@@ -300,15 +332,16 @@ def _report_batch(outcomes, out_dir: Path | None, quiet: bool) -> None:
         if out_dir:
             (out_dir / f"{contract['doc_id']}.json").write_text(json.dumps(contract, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     out.print(summary)
-    if out_dir:
-        with (out_dir / "summary.csv").open("w", newline="", encoding="utf-8") as handle:
-            fields = ["file", "dossier_ref", "status", "motive", "quoted_ttc", "revised_ttc", "variance_ttc", "indemnity",
-                      "flags", "error_code", "error"]
-            writer = csv.DictWriter(handle, fieldnames=fields)
-            writer.writeheader()
-            writer.writerows(rows)
-        out.print(f"summary written to {out_dir / 'summary.csv'}")
-    raise typer.Exit(int(ExitCode.BAD_INPUT if any(o.error for o in outcomes) else ExitCode.OK))
+    return rows
+
+
+def _write_summary_csv(path: Path, rows: list[dict]) -> None:
+    fields = ["file", "dossier_ref", "status", "motive", "quoted_ttc", "revised_ttc", "variance_ttc", "indemnity",
+              "flags", "error_code", "error"]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 @app.command()

@@ -106,3 +106,16 @@ class OcrError(QuoteReviewError):
     """Tesseract is missing, failed or timed out on a page (a processing failure, not bad input)."""
 
     code = "E_OCR"
+
+
+class ReadTimeoutError(BadInputError):
+    """Reading the pages took longer than the per-document limit; the reader was stopped."""
+
+    code = "E_TIMEOUT"
+
+
+class UnreadableError(BadInputError):
+    """The pages were read but the quote reader failed on them; a person must read this one."""
+
+    code = "E_UNREADABLE"
+

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from core.enums import ExtractionMethod, FlagCode, PageSource
 
@@ -254,6 +255,8 @@ class Extraction:
     lines: list[LineItem] = field(default_factory=list)
     totals: Totals = field(default_factory=Totals)
     warnings: list[str] = field(default_factory=list)
+    # Stable codes of what the reader could not do, for the decision (TABLE_NOT_FOUND).
+    flags: list[str] = field(default_factory=list)
     method: ExtractionMethod = ExtractionMethod.TEXT_LAYER
     pages: int = 1
     # Which source each value came from, per field ("supplier", "quote_number", "date", "site_postcode",
@@ -281,7 +284,7 @@ class Extraction:
         self.method = ExtractionMethod(self.method)
 
     def to_contract(self) -> dict:
-        contract = {
+        contract: dict[str, Any] = {
             "doc_id": self.doc_id,
             "is_quote": self.is_quote,
             "supplier": {
@@ -299,6 +302,7 @@ class Extraction:
                 "ttc": money_json(self.totals.ttc),
             },
             "warnings": list(self.warnings),
+            "flags": list(self.flags),
         }
         if self.totals.prepaid is not None or self.totals.due is not None:
             contract["totals"].update(prepaid=money_json(self.totals.prepaid), due=money_json(self.totals.due))
@@ -344,9 +348,11 @@ class Extraction:
             date=dt.date.fromisoformat(data["date"]) if data.get("date") else None,
             site_postcode=data.get("site_postcode"),
             lines=lines,
-            totals=Totals(*(Decimal(str(totals.get(k, 0))) for k in ("ht", "tva", "ttc")),
-                          prepaid=dec(totals.get("prepaid")), due=dec(totals.get("due"))),
+            totals=Totals(ht=Decimal(str(totals.get("ht", 0))), tva=Decimal(str(totals.get("tva", 0))),
+                          ttc=Decimal(str(totals.get("ttc", 0))), prepaid=dec(totals.get("prepaid")),
+                          due=dec(totals.get("due"))),
             warnings=list(data.get("warnings", [])),
+            flags=list(data.get("flags", [])),
             sources=dict(data.get("sources") or {}),
             allowances_charges=[
                 AllowanceCharge(Decimal(str(ac["amount_ht"])), ac.get("reason"), dec(ac.get("vat_rate")))

@@ -47,6 +47,7 @@ FLAG_CATALOGUE: dict[FlagCode, tuple[bool, str]] = {
     FlagCode.OUT_OF_SCOPE_HIGH: (False, "TTC above the desk's scope"),
     FlagCode.DUPLICATE: (False, "same document or same supplier quote already reviewed"),
     FlagCode.NOT_A_QUOTE: (False, "the document is not a quote"),
+    FlagCode.TABLE_NOT_FOUND: (True, "amounts and totals printed, but no table of priced lines could be read"),
     FlagCode.REVIEWER_OVERRIDE: (False, "a reviewer changed the line"),
 }
 MARKET_DOUBT_CODES = frozenset({FlagCode.ABOVE_REFERENCE, FlagCode.VARIANCE_UNCERTAIN})

@@ -87,6 +87,12 @@ class Settings(BaseSettings):
     # Payment approval chain: up to auto_max no human; up to team_lead_max a team lead; above, a manager.
     approval_auto_max: Decimal = Decimal("1000")
     approval_team_lead_max: Decimal = Decimal("3000")
+    # Page reading runs in worker processes (extractors/isolation.py): a document that takes longer
+    # than this, or makes its worker hold more than this much memory, is stopped (E_TIMEOUT,
+    # E_TOO_LARGE). A 30-page scan takes about 70 s on a quiet machine.
+    read_timeout_seconds: Decimal = Decimal("300")
+    read_memory_mb: Decimal = Decimal("700")
+    read_workers: Decimal = Decimal("2")
 
     @field_validator("*", mode="before")
     @classmethod

@@ -131,6 +131,15 @@ def decide(
         )
         return replace(base, status=Status.DUPLICATE, motive=MOTIVE_DOCUMENT_ERROR, flags=[flag], lines=_unrevised(lines))
 
+    if FlagCode.TABLE_NOT_FOUND in extraction.flags:
+        # The reader saw prices but not the lines: nothing can be priced, and nothing is closed unread.
+        flag = Flag(
+            FlagCode.TABLE_NOT_FOUND,
+            "Montants lus, mais aucun tableau de prestations : vérifier le document et saisir les lignes.",
+            {"ht": money_json(extraction.totals.ht), "ttc": money_json(extraction.totals.ttc)},
+        )
+        return replace(base, status=Status.TO_REVIEW, flags=[flag])
+
     # When the e-invoice and its printed page disagree, even the TTC that decides the scope is in doubt:
     # the dossier goes to a reviewer, with the lines priced for them.
     einvoice_flags = _einvoice_flags(extraction)
@@ -254,25 +263,11 @@ def apply_override(
     line = by_index[line_index]
     before = line.to_contract()
     if grid_item is not None:
-        item_id, label, unit_price, total = grid_item
-        line.grid_item, line.grid_label, line.match_score = item_id, label, 1.0
-        line.reference_unit_price_ht, line.reference_total_ht = unit_price, total
-        line.flags = [f for f in line.flags if f.code != FlagCode.UNMATCHED_LINE]
-        if total is not None:
-            line.revised_total_ht = min(line.quoted_total_ht, cents(total))
+        _set_grid_item(line, grid_item)
     if covered is not None:
-        line.covered = covered
-        line.flags = [f for f in line.flags if f.code != FlagCode.NOT_COVERED]
-        if not covered:
-            line.revised_total_ht = ZERO
-        elif line.revised_total_ht == ZERO:
-            line.revised_total_ht = line.quoted_total_ht
+        _set_coverage(line, covered)
     if amount is not None:
-        if amount < 0:
-            raise StateError("the revised amount of a line cannot be negative")
-        if amount > line.quoted_total_ht > 0:
-            raise StateError(f"the revised amount ({cents(amount)}) cannot exceed the quoted {cents(line.quoted_total_ht)} HT")
-        line.revised_total_ht = cents(amount)
+        _set_amount(line, amount)
     # The reviewer has looked at the line: the doubts that sent it to a human are settled.
     line.flags = [f for f in line.flags if f.code not in NEEDS_HUMAN]
     after = line.to_contract()
@@ -286,6 +281,35 @@ def apply_override(
     settled = settle(replace(review, lines=lines, flags=[f for f in review.flags if f.code not in NEEDS_HUMAN]), settings)
     # After a reviewer's hand the robot no longer closes: the reviewer does, with a motive.
     return replace(settled, status=Status.TO_REVIEW, motive=None, indemnity=None, decided_by=DecidedBy.REVIEWER)
+
+
+def _set_grid_item(line: LineReview, grid_item: tuple[str, str, Decimal | None, Decimal | None]) -> None:
+    """The reviewer's grid item: the line is revised to its reference, never above the quote."""
+    item_id, label, unit_price, total = grid_item
+    line.grid_item, line.grid_label, line.match_score = item_id, label, 1.0
+    line.reference_unit_price_ht, line.reference_total_ht = unit_price, total
+    line.flags = [f for f in line.flags if f.code != FlagCode.UNMATCHED_LINE]
+    if total is not None:
+        line.revised_total_ht = min(line.quoted_total_ht, cents(total))
+
+
+def _set_coverage(line: LineReview, covered: bool) -> None:
+    """Covered or not, by the reviewer: an uncovered line pays 0, a line covered again its quoted amount."""
+    line.covered = covered
+    line.flags = [f for f in line.flags if f.code != FlagCode.NOT_COVERED]
+    if not covered:
+        line.revised_total_ht = ZERO
+    elif line.revised_total_ht == ZERO:
+        line.revised_total_ht = line.quoted_total_ht
+
+
+def _set_amount(line: LineReview, amount: Decimal) -> None:
+    """The reviewer's revised amount, between 0 and the quoted amount."""
+    if amount < 0:
+        raise StateError("the revised amount of a line cannot be negative")
+    if amount > line.quoted_total_ht > 0:
+        raise StateError(f"the revised amount ({cents(amount)}) cannot exceed the quoted {cents(line.quoted_total_ht)} HT")
+    line.revised_total_ht = cents(amount)
 
 
 def close(review: Review, motive: str) -> Review:

@@ -17,6 +17,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.errors import CorruptFileError, EncryptedPdfError, TooLargeError, UnsupportedTypeError
 from core.models import MediaType
+from ingestion.ingest import has_encryption_dictionary
 
 MAX_PIXELS = 40_000_000
 RENDER_DPI = 300
@@ -63,9 +64,10 @@ def open_image(path: Path, media_type: MediaType | None = None) -> np.ndarray:
 
 
 def _to_array(image: Image.Image) -> np.ndarray:
-    if image.mode in ("L", "1", "I;16", "I", "F"):
-        gray = image.convert("L")
-        return np.asarray(gray, dtype=np.uint8)
+    if image.mode in ("L", "1"):
+        return np.asarray(image.convert("L"), dtype=np.uint8)
+    if image.mode.startswith("I") or image.mode == "F":
+        return _deep_gray(image)
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         # Transparent areas would read as black: flatten onto white paper.
         rgba = image.convert("RGBA")
@@ -73,6 +75,19 @@ def _to_array(image: Image.Image) -> np.ndarray:
         image = Image.alpha_composite(paper, rgba)
     rgb = np.asarray(image.convert("RGB"), dtype=np.uint8)
     return np.ascontiguousarray(rgb[:, :, ::-1])
+
+
+def _deep_gray(image: Image.Image) -> np.ndarray:
+    """16-bit (or 32-bit) gray to 8 bits by its depth, not by clipping: PIL's ``convert("L")`` clips
+    every value above 255 to white, which turns a 16-bit scan into a blank page."""
+    values = np.asarray(image)
+    if values.dtype.byteorder == ">" or image.mode.endswith("B"):
+        values = values.astype(values.dtype.newbyteorder("="))
+    values = values.astype(np.float64)
+    if image.mode.startswith("I;16") or values.max(initial=0) > 255:
+        top = 65535.0 if values.max(initial=0) <= 65535 else float(values.max())
+        values = values * (255.0 / top)
+    return np.clip(np.rint(values), 0, 255).astype(np.uint8)
 
 
 def page_count(path: Path, media_type: MediaType) -> int:
@@ -110,7 +125,7 @@ def _open_pdf(path: Path) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
-        if "password" in str(exc).lower():
+        if "password" in str(exc).lower() and has_encryption_dictionary(path):
             raise EncryptedPdfError("PDF is password-protected", path=str(path)) from exc
         raise CorruptFileError(f"PDF cannot be opened: {exc}", path=str(path)) from exc
 

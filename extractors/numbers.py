@@ -24,39 +24,52 @@ def parse_number(text: str) -> Decimal | None:
     """Parse a printed number in French or English notation; None when it is not one number."""
     if text is None:
         return None
+    raw, negative = _unsigned(text)
+    if not raw or not re.fullmatch(r"[\d .,]+", raw) or not re.search(r"\d", raw):
+        return None
+    if " " in raw:
+        raw = _joined_thousands(raw)
+        if raw is None:
+            return None
+    try:
+        value = Decimal(_with_decimal_point(raw))
+    except InvalidOperation:
+        return None
+    return -value if negative else value
+
+
+def _unsigned(text: str) -> tuple[str, bool]:
+    """The number's characters without currency, sign or brackets, and whether it was negative."""
     raw = _CURRENCY.sub("", text.strip()).strip()
     raw = raw.replace("−", "-").replace("–", "-")
     negative = raw.startswith("-") or (raw.startswith("(") and raw.endswith(")"))
     raw = raw.strip("-() +")
-    raw = _SPACES.sub(" ", raw).strip()
-    if not raw or not re.fullmatch(r"[\d .,]+", raw) or not re.search(r"\d", raw):
+    return _SPACES.sub(" ", raw).strip(), negative
+
+
+def _joined_thousands(raw: str) -> str | None:
+    """Spaces only group thousands: every group after the first has 3 digits (the last may carry decimals)."""
+    groups = raw.split(" ")
+    if not all(re.fullmatch(r"\d{3}(?:[.,]\d{1,3})?", g) for g in groups[1:]) or not re.fullmatch(r"\d{1,3}", groups[0]):
         return None
-    if " " in raw:
-        # Spaces only group thousands: every group after the first has 3 digits (the last may carry decimals).
-        groups = raw.split(" ")
-        if not all(re.fullmatch(r"\d{3}(?:[.,]\d{1,3})?", g) for g in groups[1:]) or not re.fullmatch(r"\d{1,3}", groups[0]):
-            return None
-        raw = "".join(groups)
+    return "".join(groups)
+
+
+def _with_decimal_point(raw: str) -> str:
+    """Digits with ``.`` as the only separator, the decimal one: group separators dropped."""
     last_comma, last_dot = raw.rfind(","), raw.rfind(".")
     if last_comma >= 0 and last_dot >= 0:
         decimal_sep = "," if last_comma > last_dot else "."
         group_sep = "." if decimal_sep == "," else ","
-        raw = raw.replace(group_sep, "").replace(decimal_sep, ".")
-    elif last_comma >= 0:
-        if raw.count(",") > 1:
-            raw = raw.replace(",", "")
-        else:
-            raw = raw.replace(",", ".")
-    elif raw.count(".") > 1:
-        raw = raw.replace(".", "")
-    elif last_dot >= 0 and re.fullmatch(r"\d{1,3}\.\d{3}", raw) and not raw.startswith("0"):
+        return raw.replace(group_sep, "").replace(decimal_sep, ".")
+    if last_comma >= 0:
+        return raw.replace(",", "") if raw.count(",") > 1 else raw.replace(",", ".")
+    if raw.count(".") > 1:
+        return raw.replace(".", "")
+    if last_dot >= 0 and re.fullmatch(r"\d{1,3}\.\d{3}", raw) and not raw.startswith("0"):
         # "1.234" on a French quote is one thousand two hundred and thirty-four.
-        raw = raw.replace(".", "")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        return None
-    return -value if negative else value
+        return raw.replace(".", "")
+    return raw
 
 
 _UNIT_ALIASES = {

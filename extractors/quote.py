@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from core.enums import ExtractionMethod, PageSource
-from core.models import Extraction, LineItem, PageText, cents
+from core.models import Extraction, LineItem, PageText, Totals, cents
+from extractors.figures import printed_amounts, read_items_by_figures, totals_by_arithmetic
 from extractors.fields import find_quote_date, find_quote_number, find_site_postcode, find_supplier, find_totals, resolve_totals
 from extractors.layout import TextLine, group_lines
 from extractors.numbers import digit_edits, parse_vat_legend
@@ -23,7 +24,6 @@ from extractors.table import (
     row_to_item,
 )
 
-_QUOTE_WORDS = re.compile(r"\b(devis|facture|proforma|estimatif|bon de commande|total\s+t\.?t\.?c|net a payer|net à payer)\b", re.IGNORECASE)
 # Digits OCR confuses with one another, for the arithmetic repair.
 _CONFUSABLE = {"0": "86", "1": "7", "2": "7", "3": "8", "4": "1", "5": "6", "6": "58", "7": "12", "8": "3609", "9": "8"}
 LOW_CONFIDENCE = 0.6
@@ -207,12 +207,52 @@ def _vat_of_lines(items: list[LineItem]) -> frozenset[Decimal]:
     return frozenset({sum((cents(base * rate) for rate, base in bases.items()), Decimal("0")), per_line})
 
 
+TABLE_NOT_FOUND = "TABLE_NOT_FOUND"
+
+
+def _has_prices(lines: list[TextLine]) -> bool:
+    """Whether the pages print a total: a labelled HT or TTC, or three amounts making HT + TVA = TTC."""
+    printed = find_totals(lines)
+    return bool(printed.ttc or printed.ht) or totals_by_arithmetic(lines, []) is not None
+
+
+def _consistent(items: list[LineItem]) -> int:
+    """How many lines the arithmetic vouches for: quantity × unit price = total."""
+    return sum(1 for item in items if item.quantity is not None and item.unit_price_ht is not None
+               and cents(item.quantity * item.unit_price_ht) == item.total_ht)
+
+
+def _better_reading(by_figures: list[LineItem], by_header: list[LineItem], lines: list[TextLine]) -> bool:
+    """Whether the rows found by their arithmetic read the table better than the header's columns: more
+    lines whose figures hold, and a sum of the lines that is a printed total when the header's is not."""
+    if not by_figures:
+        return False
+    if not by_header:
+        return True
+    printed = printed_amounts(lines)
+    figures_sum = sum((i.total_ht for i in by_figures), Decimal("0")) in printed
+    header_sum = sum((i.total_ht for i in by_header), Decimal("0")) in printed
+    if figures_sum != header_sum:
+        return figures_sum
+    # Every row the figures found holds by construction (a price per N units included); they must not
+    # drop a row the header read (a line whose figures do not add up is still a line).
+    return len(by_figures) >= len(by_header) and len(by_figures) > _consistent(by_header)
+
+
 def read_quote(pages: list[PageText], doc_id: str) -> Extraction:
     """The whole reading of one document from its pages' words."""
     items, warnings, lines = read_lines(pages)
     from_ocr = any(page.source == PageSource.OCR for page in pages)
-    text = "\n".join(line.text for line in lines)
-    is_quote = bool(items) and bool(_QUOTE_WORDS.search(text))
+    # On OCR pages the figures' reading is only a fallback: the header reader repairs misread figures.
+    by_figures = read_items_by_figures(lines) if not (from_ocr and items) else []
+    if _better_reading(by_figures, items, lines):
+        items = by_figures
+    flags: list[str] = []
+    if not items and _has_prices(lines):
+        # Amounts and totals are printed but no table was read: an invoice or quote all the same, for a reviewer.
+        flags.append(TABLE_NOT_FOUND)
+        warnings.append(f"{TABLE_NOT_FOUND} : montants et totaux lus, mais aucun tableau de lignes chiffrées trouvé")
+    is_quote = bool(items) or bool(flags)
     method = (ExtractionMethod.OCR if all(p.source == PageSource.OCR for p in pages)
               else ExtractionMethod.MIXED if from_ocr else ExtractionMethod.TEXT_LAYER)
     if not is_quote:
@@ -230,6 +270,14 @@ def read_quote(pages: list[PageText], doc_id: str) -> Extraction:
     _fill_vat_rates(items, printed.vat_lines)
     lines_sum = sum((item.total_ht for item in items), Decimal("0"))
     totals, total_warnings = resolve_totals(printed, lines_sum, from_ocr, _vat_of_lines(items))
+    if totals.ht + totals.tva != totals.ttc or not totals.ttc:
+        # The labels gave no consistent totals (unknown wording, a VAT number read as the VAT):
+        # three amounts that add up say which are HT, TVA and TTC.
+        found = totals_by_arithmetic(lines, items)
+        if found is not None:
+            totals = Totals(*(cents(v) for v in found))
+            total_warnings = [w for w in total_warnings if "non lu" not in w and "illisible" not in w]
+            total_warnings.append("totaux trouvés par leur arithmétique (HT + TVA = TTC), non par leurs libellés")
     warnings.extend(total_warnings)
     warnings.extend(_check_sums(items, doubtful, totals, lines_sum, from_ocr))
     for item in items:
@@ -246,6 +294,7 @@ def read_quote(pages: list[PageText], doc_id: str) -> Extraction:
         lines=items,
         totals=totals,
         warnings=warnings,
+        flags=flags,
         method=method,
         pages=len(pages),
     )

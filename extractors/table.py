@@ -453,7 +453,16 @@ def _attach_wrapped_lines(entries: list, rules: list[RuleLine]) -> list:
     return result
 
 
+# A note under a line, not its designation: a bullet, or a "Label: value" (order number, reference,
+# delivery) whose label is one capitalised word and maybe an abbreviation ("Bestell-Nr.:", "Lieferschein Nr.:").
+# A dash alone starts a designation's wrapped part ("- compris petites fournitures"); capitals and a colon
+# are a designation's own wording ("MEUBLE BAS 60 CM GONFLÉ : REMPLACEMENT").
+NOTE = re.compile(r"^\s*([•·*▪◦]\s|([-–]\s)?[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ][\w.'-]{0,20}(\s[\w.'-]{1,5})?\s?:(\s|$|\d))")
+
+
 def _continues(previous: Row, line: TextLine, following: list, rules: list[RuleLine]) -> bool:
+    if NOTE.match(line.text):
+        return False
     last = previous.lines[-1]
     gap_above = line.y0 - last.y1
     height = line.height
@@ -473,7 +482,8 @@ def _prefix_lines(pending: list[TextOnly], row: Row, rules: list[RuleLine]) -> l
     prefix: list[TextOnly] = []
     below = row.lines[0]
     for text in reversed(pending):
-        if below.y0 - text.line.y1 > text.line.height * 1.2 or _rule_between(rules, text.line.yc, below.yc):
+        if below.y0 - text.line.y1 > text.line.height * 1.2 or _rule_between(rules, text.line.yc, below.yc) \
+                or NOTE.match(text.line.text):
             break
         prefix.insert(0, text)
         below = text.line

@@ -19,8 +19,8 @@ from importlib import metadata
 from pathlib import Path
 
 EXTRACTORS_DIR = Path(__file__).resolve().parent
-PAGE_MODULES = ("pdf_text", "images", "image_prep", "ocr", "attachments")
-EXTRACTION_MODULES = ("table", "fields", "quote", "numbers", "layout", "einvoice")
+PAGE_MODULES = ("pdf_text", "images", "image_prep", "ocr", "attachments", "isolation")
+EXTRACTION_MODULES = ("table", "figures", "fields", "quote", "numbers", "layout", "einvoice")
 PAGE_LIBRARIES = ("pdfplumber", "pdfminer.six", "pypdfium2", "opencv-python-headless", "pillow")
 EXTRACTION_LIBRARIES = ("lxml",)
 # Each key is a prefix and this many hex digits: both fit the store's 32-character version column.

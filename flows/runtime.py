@@ -7,8 +7,11 @@ whenever it answers and fall back to ephemeral mode otherwise.
 """
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -60,6 +63,50 @@ def configure_prefect() -> str:
         os.environ["PREFECT_API_URL"] = url
         return "server"
     return "ephemeral"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_temporary_server(wait_seconds: float = 90) -> str:
+    """Prefect's API for this command only, started as Prefect's own ephemeral mode starts it
+    (uvicorn on a free loopback port), but tied to this process: it is stopped at exit, on SIGTERM
+    (which the CLI turns into a normal exit), and, through ``setpriv --pdeathsig``, even when this
+    process is killed outright, so no server outlives the command that started it."""
+    state = Path(os.environ["PREFECT_HOME"])
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/api"
+    env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+    env.pop("PREFECT_API_URL", None)
+    command = [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
+               "--host", "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on"]
+    setpriv = shutil.which("setpriv")
+    if setpriv:
+        command = [setpriv, "--pdeathsig", "TERM", *command]
+    with (state / "temporary-server.log").open("ab") as log:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL, env=env)
+
+    def stop() -> None:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    atexit.register(stop)
+    deadline = time.monotonic() + wait_seconds
+    while not is_healthy(url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop()
+            raise OrchestrationError(f"the temporary Prefect server did not start; see {state / 'temporary-server.log'}")
+        time.sleep(0.25)
+    os.environ["PREFECT_API_URL"] = url
+    return url
 
 
 def _pid_file() -> Path:

@@ -38,19 +38,28 @@ class SubmittedOutcome:
     error: QuoteReviewError | None
 
 
+# A busy Prefect server answers 503 (its database is locked) or 429; Prefect's client retries those too.
+RETRIED_STATUSES = {429, 502, 503}
+ATTEMPTS = 6
+
+
 def _call(api_url: str, method: str, route: str, body: dict | None = None, timeout: float = 10.0) -> dict | None:
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{api_url}{route}", data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
-            return None
-        raise OrchestrationError(f"Prefect API {method} {route}: HTTP {exc.code} {exc.read()[:300]!r}") from exc
-    except OSError as exc:
-        raise OrchestrationError(f"Prefect API {method} {route}: {exc}") from exc
+    for attempt in range(1, ATTEMPTS + 1):
+        request = urllib.request.Request(f"{api_url}{route}", data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                return None
+            if exc.code in RETRIED_STATUSES and attempt < ATTEMPTS:
+                time.sleep(0.2 * 2 ** attempt)
+                continue
+            raise OrchestrationError(f"Prefect API {method} {route}: HTTP {exc.code} {exc.read()[:300]!r}") from exc
+        except OSError as exc:
+            raise OrchestrationError(f"Prefect API {method} {route}: {exc}") from exc
 
 
 def served_deployment_id(api_url: str, flow_name: str = "review-quote", deployment: str = "serve") -> str | None:

@@ -3,6 +3,7 @@ from handoff.deliver import DeliveryReport, deliver_pending
 from handoff.events import (
     DOSSIER_CLOSED,
     EVENT_TYPES,
+    PAYMENT_CANCELLED,
     PAYMENT_REQUESTED,
     REN_OFFER_REQUESTED,
     Event,
@@ -12,6 +13,6 @@ from handoff.events import (
 from handoff.sinks import DeliveryError, FolderSink, Sink, WebhookSink
 
 __all__ = [
-    "DOSSIER_CLOSED", "EVENT_TYPES", "PAYMENT_REQUESTED", "REN_OFFER_REQUESTED", "DeliveryError", "DeliveryReport",
+    "DOSSIER_CLOSED", "EVENT_TYPES", "PAYMENT_CANCELLED", "PAYMENT_REQUESTED", "REN_OFFER_REQUESTED", "DeliveryError", "DeliveryReport",
     "Event", "FolderSink", "Sink", "WebhookSink", "build_events", "deliver_pending", "event_id",
 ]

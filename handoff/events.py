@@ -22,7 +22,9 @@ from core.settings import Settings
 REN_OFFER_REQUESTED = "ren_offer.requested"
 PAYMENT_REQUESTED = "payment.requested"
 DOSSIER_CLOSED = "dossier.closed"
-EVENT_TYPES = (REN_OFFER_REQUESTED, PAYMENT_REQUESTED, DOSSIER_CLOSED)
+PAYMENT_CANCELLED = "payment.cancelled"
+EVENT_TYPES = (REN_OFFER_REQUESTED, PAYMENT_REQUESTED, DOSSIER_CLOSED, PAYMENT_CANCELLED)
+MONEY_EVENT_TYPES = frozenset({REN_OFFER_REQUESTED, PAYMENT_REQUESTED})
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas" / "events"
 _NAMESPACE = uuid.UUID("6f1d5a52-3c1e-4a55-9a55-0c9d3e0b7a11")
 
@@ -97,6 +99,16 @@ def build_events(review: Review, dossier: Dossier, document_version: int, settin
     if review.is_terminal:
         events.append(make(DOSSIER_CLOSED, {"closing": {"motive": review.motive}}))
     return events
+
+
+def payment_cancelled(payment: Event, review: Review, dossier: Dossier, cycle: int, *, by: str,
+                      reason: str | None) -> Event:
+    """The event that tells downstream a payment waiting for its approval will never be released."""
+    ident = event_id(dossier.ref, payment.document_version, PAYMENT_CANCELLED, cycle)
+    payload = {"id": ident, "type": PAYMENT_CANCELLED, **_common(review, dossier, payment.document_version),
+               "cancellation": {"payment_event_id": payment.id, "amount": payment.payload["payment"]["amount"],
+                                "reason": reason, "cancelled_by": by}}
+    return Event(ident, PAYMENT_CANCELLED, dossier.ref, payment.document_version, payload)
 
 
 def _common(review: Review, dossier: Dossier, document_version: int) -> dict:

@@ -20,10 +20,10 @@ from core.errors import QuoteReviewError
 from core.models import Document, Dossier, Extraction, PageText
 from core.review import Review
 from core.settings import Settings
-from extractors import extraction_version, pages_version, read_einvoice_xml, read_extraction, read_pages
+from extractors import extraction_version, pages_version, read_einvoice_xml, read_extraction_safely, read_pages
 from handoff import DeliveryReport, FolderSink, Sink, WebhookSink, deliver_pending
 from ingestion.ingest import ingest
-from pricing.grid import Grid, load_grid
+from pricing.grid import Grid, is_known_postcode, load_grid
 from pricing.matching import Matcher
 from pricing.price import PricedLine, price_lines
 from store.repository import Store, open_store
@@ -169,15 +169,19 @@ def _extract(services: ReviewServices, job: DocumentJob) -> None:
     assert job.upload is not None and job.pages is not None
     sha256 = job.upload.document.sha256
     xml = services.store.cached_einvoice_xml(sha256, pages_version())
-    job.extraction = read_extraction(job.pages, job.upload.document.doc_id, xml)
+    job.extraction = read_extraction_safely(job.pages, job.upload.document.doc_id, xml,
+                                            job.upload.document.source_name)
     services.store.save_extraction(sha256, extraction_version(), job.extraction)
 
 
 def _price(services: ReviewServices, job: DocumentJob) -> None:
     assert job.dossier is not None and job.extraction is not None
-    postcode = job.dossier.postcode or job.extraction.site_postcode
-    billed = replace(job.extraction, lines=job.extraction.billed_lines())  # sub-invoice lines once, allowances as lines
-    job.priced = price_lines(billed, services.grid, services.matcher, postcode)
+    extraction = job.extraction
+    if not job.dossier.postcode and extraction.site_postcode and not is_known_postcode(extraction.site_postcode):
+        # A postcode read on the quote that names no département (a misreading): the national grid.
+        extraction = replace(extraction, site_postcode=None)
+    billed = replace(extraction, lines=extraction.billed_lines())  # sub-invoice lines once, allowances as lines
+    job.priced = price_lines(billed, services.grid, services.matcher, job.dossier.postcode or extraction.site_postcode)
 
 
 def _decide(services: ReviewServices, job: DocumentJob) -> None:
@@ -237,8 +241,11 @@ def run_stage(stage: Stage, services: ReviewServices, job: DocumentJob) -> Docum
             stage.run(services, job)
         except QuoteReviewError as error:
             if job.names_its_file:
-                error.path = error.path or str(job.path)
+                error.path = str(job.path)  # the user's file, never the stored original
             job.error = error
+        except Exception as exc:  # noqa: BLE001 - one document's failure never ends a batch
+            job.error = QuoteReviewError(f"{type(exc).__name__} in {stage.name}: {str(exc)[:300]}",
+                                         path=str(job.path) if job.names_its_file else None)
     return job
 
 

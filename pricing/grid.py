@@ -21,6 +21,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core.departements import KNOWN_DEPARTEMENTS, departement_of, is_known_postcode  # noqa: F401 - re-exported
 from core.errors import GridError
 from core.models import GUARANTEES, TRADES, UNITS, cents
 from core.settings import Settings
@@ -37,20 +38,6 @@ DEPARTEMENTS = METROPOLITAN + OVERSEAS
 # Supply control: a quoted supply is fine when the overcharge is under 30 % or under 100 €.
 SUPPLY_GAP_RATIO = Decimal("0.30")
 SUPPLY_GAP_AMOUNT = Decimal("100")
-
-
-def departement_of(postcode: str | None) -> str | None:
-    """Département code of a French postcode: 2 digits, 2A/2B for Corsica, 3 digits overseas."""
-    if not postcode:
-        return None
-    code = re.sub(r"\s", "", str(postcode))
-    if not re.fullmatch(r"\d{5}", code):
-        return None
-    if code.startswith("97"):
-        return code[:3]
-    if code.startswith("20"):
-        return "2A" if int(code) < 20200 else "2B"
-    return code[:2]
 
 
 def _split_keywords(value: object) -> tuple[str, ...]:
@@ -140,6 +127,48 @@ class Supply(_Row):
 
     _keywords = field_validator("keywords", mode="before")(_split_keywords)
     _unit = field_validator("unit")(GridItem._known_unit.__func__)
+
+
+class LexiconEntry(_Row):
+    """One word or phrase of the trade's own language and the grid wording it means.
+
+    ``kind``: ``synonym`` (another name for the same thing), ``jargon`` (a trade, brand or
+    technical name: "IPN", "BA13", "Grohtherm"), ``hypernym`` (``term`` is a kind of ``means``:
+    "vasque" is a "lavabo"), ``abbreviation``. ``trade`` (optional) is the trade whose work the
+    term names: a line naming it is that trade's work unless its first words say otherwise.
+    """
+
+    term: str = Field(min_length=2)
+    means: str = Field(min_length=2)
+    trade: str | None = None
+    kind: Literal["synonym", "jargon", "hypernym", "abbreviation"]
+    source: str = Field(min_length=3)
+
+    @field_validator("trade", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @field_validator("trade")
+    @classmethod
+    def _known_trade_or_none(cls, value: str | None) -> str | None:
+        return None if value is None else GridItem._known_trade(value)
+
+    @model_validator(mode="after")
+    def _means_something_else(self) -> "LexiconEntry":
+        if _folded_words(self.term) == _folded_words(self.means):
+            raise ValueError(f"term {self.term!r} means itself")
+        if not any(c.isalnum() for c in self.term):
+            raise ValueError(f"term {self.term!r} has no letter or digit")
+        return self
+
+
+def _folded_words(text: str) -> str:
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
 class CoverRule(_Row):
@@ -273,6 +302,7 @@ class Grid:
         labour: dict[tuple[str, str], LabourRate],
         supplies: dict[str, Supply],
         cover: list[CoverRule],
+        lexicon: tuple[LexiconEntry, ...] = (),
     ) -> None:
         self.path = path
         self.manifest = manifest
@@ -283,6 +313,7 @@ class Grid:
         self.labour = labour
         self.supplies = supplies
         self.cover_rules = cover
+        self.lexicon = lexicon
         self._item_cover = {(r.guarantee, r.item): r for r in cover if r.item}
         self._trade_cover = {(r.guarantee, r.trade): r for r in cover if r.trade}
 
@@ -438,7 +469,13 @@ def load_grid(path: str | Path | None = None) -> Grid:
     if uncovered:
         raise GridError(f"{files['cover'].name}, row -, column guarantee: no rule for {', '.join(uncovered)}", path=str(files["cover"]))
 
-    return Grid(directory, manifest, items, zones, labour, supplies, [r for _, r in cover_rows])
+    lexicon: tuple[LexiconEntry, ...] = ()
+    if "lexicon" in files:
+        lexicon_rows = _read_csv(files["lexicon"], LexiconEntry)
+        _unique(lexicon_rows, lambda r: (_folded_words(r.term), r.trade), files["lexicon"], "term")
+        lexicon = tuple(r for _, r in lexicon_rows)
+
+    return Grid(directory, manifest, items, zones, labour, supplies, [r for _, r in cover_rows], lexicon)
 
 
 # -- versions: diff and BT01 indexation -------------------------------------------------------

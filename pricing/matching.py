@@ -33,8 +33,11 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
+import numpy as np
+
 from core.settings import Settings
-from pricing.grid import Grid, GridItem
+from pricing.grid import Grid, GridItem, LexiconEntry
+from pricing.vectors import WordVectors, load_vectors
 
 SPACY_MODEL = "fr_core_news_sm"
 DEFAULT_THRESHOLD = 0.5
@@ -49,6 +52,23 @@ _ACTION_FACTOR = 0.5
 _TRADE_CUE_BONUS = 0.06
 _HEAD_MISSING_PENALTY = 0.05
 _ACTION_CONFLICT_PENALTY = 1.0  # a veto: the item prices other work
+# Scope clauses ("y compris dépose", "(pièce : cuisine)", "suivant métré") say what the price
+# includes or where, not what the work is: their known words count this much, unknown ones not at all.
+_SCOPE_FACTOR = 0.45
+# Word vectors: the line's meaning (IDF-weighted mean of its words' vectors) against the nearest
+# phrasing of an item adds this weight times (cosine - baseline) to the item's score. (Letting an
+# unknown word stand for its nearest grid word was tried and dropped: vectors put "réfrigérateur"
+# next to "déshumidificateur", and out-of-grid lines were matched.)
+_SEMANTIC_WEIGHT = 0.1
+_SEMANTIC_BASELINE = 0.55
+# An unmatched line's trade, when neither its known words nor a trade it names settle it: the
+# trade whose items' mean meaning is nearest, if the cosine reaches this.
+_TRADE_MEANING_MIN = 0.6
+_TRADE_NEAR_MISS = 0.35
+
+# The matcher's signals, each of which can be switched off to measure what it is worth
+# (bench/matching.py --ablation).
+SIGNALS = frozenset({"lexicon", "scope", "vectors", "units", "trade_cues"})
 
 # Phrase-level rewrites on lower-case ASCII text, applied in order. Multi-word notions become
 # one token so that "papier peint" never matches "peinture" by accident.
@@ -116,6 +136,18 @@ _REWRITES: list[tuple[re.Pattern, str]] = [(re.compile(p), r) for p, r in [
 
 # Trailing clauses listing what a price includes ("y compris ...", "suivant métré ...").
 _TAIL = re.compile(r"\b(?:y\s+compris|compris|comprenant|suivant|selon|conformement|toutes\s+sujetions)\b")
+
+# Scope clauses, by their grammar: a clause opened by a word of inclusion (compris, inclus, avec,
+# hors...), of conformity (suivant, selon, conformément), of place (dans, au niveau, pièce), of
+# purpose (pour permettre...) or of agency (réalisé par, par nos soins); a parenthesis; a segment
+# after a colon, comma or dash that opens with one of those words. The head is what comes before
+# the first such clause, provided it names something (otherwise the line keeps all its words).
+_SCOPE_OPENER = re.compile(
+    r"(?:^|\s|[,;:\-])\s*(?=(?:y\s+compris|compris|comprise?s?|comprenant|inclus|incluse?s?|incluant|avec|hors|sauf"
+    r"|suivant|selon|conformement|toutes\s+sujetions|dans|au\s+niveau|piece|pour\s+(?:permettre|acces|l\s+acces|faciliter)"
+    r"|realisee?s?|effectuee?s?|par\s+nos\s+soins|prestation\s+realisee|a\s+l\s+identique)\b)"
+)
+_PARENTHESIS = re.compile(r"\(([^)]*)\)?")
 
 _STOPWORDS = frozenset("""
 a au aux avec ce ces d de des du dans en et l la le les leur par pour sur sous un une y ou ou
@@ -200,13 +232,74 @@ def ascii_fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c))
 
 
-def normalise(text: str) -> str:
+def _plain(text: str) -> str:
+    text = re.sub(r"[’'`´]", " ", ascii_fold(text))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class Lexicon:
+    """The analyst's lexicon (``lexicon.csv``) as one rewrite of quote lines: each term (whole
+    words, plural or not, longest first) becomes the grid wording it means.
+
+    It teaches the words the grid does not use: a term whose every word already appears in the
+    grid's phrasings (``grid_words``) is left to the grid, which knows it more precisely.
+    """
+
+    def __init__(self, entries: tuple[LexiconEntry, ...], grid_words: frozenset[str] = frozenset()) -> None:
+        self._means: dict[str, str] = {}
+        self._trade: dict[str, str | None] = {}
+        self.ignored: list[LexiconEntry] = []
+        for entry in entries:
+            term = " ".join(_TOKEN.findall(_plain(entry.term)))
+            if grid_words and all(w in grid_words or w.rstrip("sx") in grid_words or w + "s" in grid_words for w in term.split()):
+                self.ignored.append(entry)
+                continue
+            self._means.setdefault(term, " " + _plain(entry.means) + " ")
+            self._trade.setdefault(term, entry.trade)
+        terms = sorted(self._means, key=len, reverse=True)
+        alternatives = "|".join(r"\W+".join(map(re.escape, t.split())) + "(?:s|x)?" for t in terms)
+        self._pattern = re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])") if terms else None
+
+    def _key(self, found: str) -> str:
+        key = " ".join(_TOKEN.findall(found))
+        if key not in self._means and key[-1:] in ("s", "x"):
+            key = key[:-1]
+        return key
+
+    def rewrite(self, folded: str) -> str:
+        if self._pattern is None:
+            return folded
+        return self._pattern.sub(lambda m: self._means[self._key(m.group(0))], folded)
+
+    def first_trade(self, folded: str) -> str | None:
+        """The trade of the first term with a trade in the text."""
+        if self._pattern is None:
+            return None
+        for found in self._pattern.finditer(folded):
+            trade = self._trade[self._key(found.group(0))]
+            if trade:
+                return trade
+        return None
+
+
+def normalise(text: str, lexicon: Lexicon | None = None, plain: str | None = None) -> str:
     """The designation as lower-case ASCII with abbreviations expanded (no lemmatisation)."""
-    text = ascii_fold(text)
-    text = re.sub(r"[’'`´]", " ", text)
+    text = plain if plain is not None else _plain(text)
+    if lexicon is not None:
+        text = lexicon.rewrite(text)
     for pattern, replacement in _REWRITES:
         text = pattern.sub(replacement, text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A designation's concepts in order, those said only in a scope clause, and the trade its
+    lexicon terms name."""
+
+    tokens: tuple[str, ...]
+    scope: frozenset[str] = frozenset()
+    trade: str | None = None
 
 
 @dataclass(frozen=True)
@@ -260,6 +353,8 @@ class Lemmatizer:
         self.model = model
         self._nlp = None
         self._cache: dict[str, str] = {}
+        # The cache and spaCy's pipeline are shared by the threads of a batch: one at a time.
+        self._lock = threading.RLock()
 
     @property
     def loaded(self) -> bool:
@@ -271,13 +366,19 @@ class Lemmatizer:
         return f"{self.model}=={metadata.version(self.model)} spacy=={metadata.version('spacy')}"
 
     def known(self, words: set[str]) -> dict[str, str]:
-        return {w: self._cache[w] for w in words if w in self._cache}
+        with self._lock:
+            return {w: self._cache[w] for w in words if w in self._cache}
 
     def remember(self, lemmas: dict[str, str]) -> None:
-        for word, lemma in lemmas.items():
-            self._cache.setdefault(word, lemma)
+        with self._lock:
+            for word, lemma in lemmas.items():
+                self._cache.setdefault(word, lemma)
 
     def lemmas(self, lines: list[list[str]]) -> list[list[str]]:
+        with self._lock:
+            return self._lemmas(lines)
+
+    def _lemmas(self, lines: list[list[str]]) -> list[list[str]]:
         # Send spaCy only enough lines to see each unseen word once (in context).
         scheduled: set[str] = set()
         pending = []
@@ -305,7 +406,12 @@ class Matcher:
     The lemmas of the grid's words are kept on disk in ``cache_dir`` (default
     :func:`default_cache_dir`), keyed by the grid's words and the spaCy model's version, so a
     matcher for an unchanged grid is built without loading spaCy; the model is then loaded
-    (once per process) by the first designation carrying a word it has not seen.
+    (once per process) by the first designation carrying a word it has not seen. The word
+    vectors' folded table is kept there too.
+
+    ``signals`` names what the matcher uses beside the words it shares with the grid (default
+    all of :data:`SIGNALS`); the bench switches them off one at a time to measure their worth.
+    A matcher may be shared by threads: matching runs one call at a time.
     """
 
     def __init__(
@@ -314,17 +420,29 @@ class Matcher:
         threshold: float = DEFAULT_THRESHOLD,
         lemmatizer: Lemmatizer | None = None,
         cache_dir: Path | None = None,
+        signals: frozenset[str] = SIGNALS,
+        vectors: WordVectors | None = None,
     ) -> None:
+        unknown = set(signals) - SIGNALS
+        if unknown:
+            raise ValueError(f"unknown matcher signals: {', '.join(sorted(unknown))}")
         self.grid = grid
         self.threshold = threshold
+        self.signals = frozenset(signals)
+        self._lock = threading.RLock()
         self._lemmatizer = lemmatizer or Lemmatizer()
-        self._analysis: dict[str, tuple[str, ...]] = {}
+        self._lexicon: Lexicon | None = None  # the grid's own phrasings are read without it
+        self._analysis: dict[str, Analysis] = {}
         self._corrections: dict[str, str | None] = {}
+        cache_dir = cache_dir or default_cache_dir()
         items = list(grid.items.values())
         phrase_texts = [[it.label, *it.keywords] for it in items]
         flat_texts = [p for texts in phrase_texts for p in texts]
-        self._load_grid_lemmas(flat_texts, cache_dir or default_cache_dir())
-        analysed = self._analyse_many(flat_texts, keep_tail=True)
+        self._load_grid_lemmas(flat_texts, cache_dir)
+        analysed = [a.tokens for a in self._analyse_many(flat_texts, keep_tail=True)]
+        if "lexicon" in self.signals:
+            grid_words = frozenset(w for text in flat_texts for w in _TOKEN.findall(normalise(text)))
+            self._lexicon = Lexicon(grid.lexicon, grid_words)
         position = 0
         bags: dict[str, frozenset[str]] = {}
         raw_phrases: dict[str, list[frozenset[str]]] = {}
@@ -372,11 +490,58 @@ class Matcher:
             for item_id in ids:
                 shares[grid.items[item_id].trade] += 1 / len(ids)
             self._trade_share[token] = dict(shares)
+        self._vectors = None
+        if "vectors" in self.signals:
+            self._vectors = vectors or load_vectors(cache_dir)
+        if self._vectors is not None:
+            self._index_vectors(raw_phrases)
+
+    def _index_vectors(self, raw_phrases: dict[str, list[frozenset[str]]]) -> None:
+        """Vectors of every item phrasing (IDF-weighted mean of its words' vectors), for the
+        line's meaning against the item's."""
+        self._item_phrase_vectors: dict[str, np.ndarray] = {}
+        for item_id, phrases in raw_phrases.items():
+            rows = [self._mean_vector({t: self._idf[t] for t in phrase}) for phrase in phrases]
+            rows = [r for r in rows if r is not None]
+            if rows:
+                self._item_phrase_vectors[item_id] = np.stack(rows)
+        if not self._item_phrase_vectors:  # the table knows none of the grid's words
+            self._vectors = None
+            return
+        # All phrasings in one matrix, so that a line's meaning meets them in one product.
+        self._semantic_items = list(self._item_phrase_vectors)
+        self._semantic_index = {item_id: k for k, item_id in enumerate(self._semantic_items)}
+        self._semantic_matrix = np.concatenate([self._item_phrase_vectors[i] for i in self._semantic_items])
+        self._semantic_offsets = np.cumsum([0] + [len(self._item_phrase_vectors[i]) for i in self._semantic_items[:-1]])
+        by_trade: dict[str, list[np.ndarray]] = defaultdict(list)
+        for item_id, phrases in self._item_phrase_vectors.items():
+            by_trade[self.grid.items[item_id].trade].append(phrases.mean(axis=0))
+        self._trades = sorted(by_trade)
+        centroids = np.stack([np.mean(by_trade[t], axis=0) for t in self._trades])
+        self._trade_centroids = centroids / np.linalg.norm(centroids, axis=1, keepdims=True)
+
+    def _trade_by_meaning(self, meaning_vector: np.ndarray | None) -> str | None:
+        if meaning_vector is None:
+            return None
+        similarities = self._trade_centroids @ meaning_vector
+        best = int(np.argmax(similarities))
+        return self._trades[best] if similarities[best] >= _TRADE_MEANING_MIN else None
+
+    def _mean_vector(self, weights: dict[str, float]) -> np.ndarray | None:
+        total = np.zeros(self._vectors.dimension, dtype=np.float32)
+        found = False
+        for token, weight in weights.items():
+            vector = self._vectors.vector(token)
+            if vector is not None and weight > 0:
+                total += weight * vector
+                found = True
+        norm = float(np.linalg.norm(total))
+        return total / norm if found and norm > 0 else None
 
     # -- analysis ----------------------------------------------------------------------
     def _load_grid_lemmas(self, texts: list[str], cache_dir: Path) -> None:
         """Fill the lemma cache with the grid's words from disk, or lemmatise them and save."""
-        words = [[t for t in self._tokens(text, keep_tail=True) if not _HAS_DIGIT.search(t)] for text in texts]
+        words = [[t for t in self._words(text) if not _HAS_DIGIT.search(t)] for text in texts]
         key = hashlib.sha256(json.dumps([self._lemmatizer.version, words]).encode()).hexdigest()[:24]
         path = cache_dir / f"grid-lemmas-{key}.json"
         try:
@@ -394,28 +559,59 @@ class Matcher:
         except OSError:
             pass
 
-    def _tokens(self, text: str, keep_tail: bool) -> list[str]:
-        text = normalise(text)
-        if not keep_tail:
+    def _words(self, text: str) -> list[str]:
+        return [t for t in _TOKEN.findall(normalise(text, self._lexicon)) if t not in _STOPWORDS]
+
+    def _split(self, text: str, keep_tail: bool) -> tuple[list[str], list[str], str | None]:
+        """The words of the line's head and of its scope clauses, and its lexicon trade."""
+        plain = _plain(text)
+        trade = self._lexicon.first_trade(plain) if self._lexicon is not None else None
+        text = normalise(text, self._lexicon, plain)
+        if keep_tail:
+            return [t for t in _TOKEN.findall(text) if t not in _STOPWORDS], [], trade
+        if "scope" not in self.signals:  # the former rule: drop a trailing clause
             head = _TAIL.split(text, maxsplit=1)[0]
             if any(t not in _STOPWORDS for t in _TOKEN.findall(head)):
                 text = head
-        return [t for t in _TOKEN.findall(text) if t not in _STOPWORDS]
+            return [t for t in _TOKEN.findall(text) if t not in _STOPWORDS], [], trade
+        scope_parts = _PARENTHESIS.findall(text)
+        head = _PARENTHESIS.sub(" , ", text)
+        for opener in _SCOPE_OPENER.finditer(head):
+            before = head[: opener.start()]
+            if any(t not in _STOPWORDS and t not in _ACTIONS and not _HAS_DIGIT.search(t) for t in _TOKEN.findall(before)):
+                scope_parts.append(head[opener.start():])
+                head = before
+                break
+        head_words = [t for t in _TOKEN.findall(head) if t not in _STOPWORDS]
+        if not any(not _HAS_DIGIT.search(t) for t in head_words):  # the clauses are all there is
+            return [t for t in _TOKEN.findall(text) if t not in _STOPWORDS], [], trade
+        scope_words = [t for part in scope_parts for t in _TOKEN.findall(part) if t not in _STOPWORDS]
+        return head_words, scope_words, trade
 
-    def _analyse_many(self, texts: list[str], keep_tail: bool = False) -> list[tuple[str, ...]]:
-        token_lists = [self._tokens(t, keep_tail) for t in texts]
+    def _lemmatise(self, token: str, lemma: str) -> str | None:
+        lemma = token if _HAS_DIGIT.search(token) else ascii_fold(lemma)
+        lemma = _CONCEPTS.get(lemma, _CONCEPTS.get(token, lemma))
+        return lemma if lemma and lemma not in _STOPWORDS else None
+
+    def _analyse_many(self, texts: list[str], keep_tail: bool = False) -> list[Analysis]:
+        splits = [self._split(t, keep_tail) for t in texts]
+        token_lists = [head + scope for head, scope, _ in splits]
         words = [[t for t in tokens if not _HAS_DIGIT.search(t)] for tokens in token_lists]
         lemma_lists = iter(self._lemmatizer.lemmas(words))
         result = []
-        for tokens in token_lists:
+        for (head, scope, trade), tokens in zip(splits, token_lists):
             lemmas = iter(next(lemma_lists))
-            out = []
-            for token in tokens:
-                lemma = token if _HAS_DIGIT.search(token) else ascii_fold(next(lemmas))
-                lemma = _CONCEPTS.get(lemma, _CONCEPTS.get(token, lemma))
-                if lemma and lemma not in _STOPWORDS:
-                    out.append(lemma)
-            result.append(tuple(dict.fromkeys(out)))
+            out: list[str] = []
+            in_scope: set[str] = set()
+            for k, token in enumerate(tokens):
+                lemma = self._lemmatise(token, token if _HAS_DIGIT.search(token) else next(lemmas))
+                if lemma is None:
+                    continue
+                if k >= len(head) and lemma not in out:
+                    in_scope.add(lemma)
+                out.append(lemma)
+            ordered = tuple(dict.fromkeys(out))
+            result.append(Analysis(ordered, frozenset(in_scope), trade))
         return result
 
     def _correct(self, token: str) -> str | None:
@@ -432,42 +628,66 @@ class Matcher:
         self._corrections[token] = found
         return found
 
-    def _query(self, text: str) -> tuple[dict[str, float], list[str | None], str | None]:
+    def _query(self, text: str) -> tuple[dict[str, float], dict[str, float], list[str | None], str | None, dict[str, float]]:
         """IDF weights of the designation's words, its first two objects (None when the grid
-        does not know the word), and the trade its first words name.
+        does not know the word), the trade its first words name, and the weights of all its
+        words as written (for its meaning). Known words said only in a scope clause are apart:
+        they count for an item that knows them and never against one that does not.
 
         Objects are the words that are not actions (dépose, remplacement...): the first one
         is the head. Actions weigh half: "Réfection joints silicone" is about silicone joints.
         An unknown head weighs more against a match than other unknown words: "Remplacement
-        caisson de cuisine" is about an object the grid does not price.
+        caisson de cuisine" is about an object the grid does not price. Words said only in a
+        scope clause weigh little and never count against the match.
         """
+        analysis = self._analysis[text]
         weights: dict[str, float] = {}
+        scope: dict[str, float] = {}
+        meaning: dict[str, float] = {}
         objects: list[str | None] = []
         cue = None
-        for token in self._analysis[text]:
+        for token in analysis.tokens:
             has_digit = bool(_HAS_DIGIT.search(token))
+            in_scope = token in analysis.scope
             known = token if token in self._idf else self._correct(token)
-            is_object = not has_digit and token not in _ACTIONS
+            is_object = not has_digit and token not in _ACTIONS and not in_scope
             if is_object:
                 objects.append(known)
                 if cue is None and len(objects) <= _CUE_WINDOW:
                     cue = _TRADE_CUES.get(known or token)
+            factor = _SCOPE_FACTOR if in_scope else 1.0
+            if not has_digit:
+                meaning[token] = max(meaning.get(token, 0.0), factor * self._idf.get(known or "", self._unknown_weight))
             if known is not None:
                 # Sizes and references ("200", "45x45") refine a match but never make one.
-                factor = 0.3 if has_digit else _ACTION_FACTOR if known in _ACTIONS else 1.0
-                weights[known] = max(weights.get(known, 0.0), self._idf[known] * factor)
-            elif not has_digit:  # unknown words count against the match; unknown numbers do not
-                weights[token] = self._unknown_weight * (_UNKNOWN_HEAD_FACTOR if len(objects) == 1 and is_object else 1.0)
+                factor *= 0.3 if has_digit else _ACTION_FACTOR if known in _ACTIONS else 1.0
+                target = scope if in_scope else weights
+                if not (in_scope and known in weights):
+                    target[known] = max(target.get(known, 0.0), self._idf[known] * factor)
+            if known is None and not has_digit and not in_scope:
+                # Unknown words count against the match (unknown numbers do not), an unknown head most.
+                factor = _UNKNOWN_HEAD_FACTOR if len(objects) == 1 and is_object else 1.0
+                weights[token] = factor * self._unknown_weight
         if not objects:  # a line of actions only ("Dépose et repose")
             objects = [t for t in weights if t in self._idf and not _HAS_DIGIT.search(t)][:1]
-        return weights, objects[:2], cue
+        if "trade_cues" not in self.signals:
+            cue = None
+        elif cue is None:
+            cue = analysis.trade
+        return weights, scope, objects[:2], cue, meaning
 
     # -- scoring -----------------------------------------------------------------------
-    def _score(self, item_id: str, query: dict[str, float], total: float, unit: str | None) -> float:
+    def _score(self, item_id: str, query: dict[str, float], total: float, unit: str | None,
+               scope: dict[str, float] | None = None) -> float:
         phrases_of = self._token_phrases[item_id]
         weights = self._phrase_weights[item_id]
         matched = [0.0] * len(weights)
         covered = 0.0
+        if scope:
+            known_scope = {t: w for t, w in scope.items() if t in phrases_of and t not in query}
+            if known_scope:
+                query = {**query, **known_scope}
+                total += sum(known_scope.values())
         for token, weight in query.items():
             phrase_indexes = phrases_of.get(token)
             if phrase_indexes is not None:
@@ -481,7 +701,9 @@ class Matcher:
                 best_phrase = max(best_phrase, 2 * recall * precision / (recall + precision))
         score = 0.5 * covered / total + 0.5 * best_phrase
         item_unit = self.grid.items[item_id].unit
-        if unit and unit != item_unit:
+        if "units" not in self.signals:
+            pass
+        elif unit and unit != item_unit:
             if {unit, item_unit} <= {"u", "forfait"}:
                 score -= 0.03
             else:  # hours (labour) and kilograms (a supply) are another kind of price altogether
@@ -489,6 +711,17 @@ class Matcher:
         elif unit:
             score += self._unit_bonus[unit]
         return max(0.0, min(1.0, score))
+
+    def _semantic(self, item_ids: list[str], meaning_vector: np.ndarray | None) -> dict[str, float]:
+        """Bonus (or malus) for how close the line's meaning is to each item's nearest phrasing."""
+        if meaning_vector is None:
+            return dict.fromkeys(item_ids, 0.0)
+        nearest = np.maximum.reduceat(self._semantic_matrix @ meaning_vector, self._semantic_offsets)
+        index = self._semantic_index
+        return {
+            i: _SEMANTIC_WEIGHT * (float(nearest[index[i]]) - _SEMANTIC_BASELINE) if i in index else 0.0
+            for i in item_ids
+        }
 
     def _trade_guess(self, query: dict[str, float]) -> str | None:
         """Trade of an unmatched line from its words' trades, when they clearly agree."""
@@ -505,10 +738,11 @@ class Matcher:
         return trade if best >= 0.6 * sum(votes.values()) else None
 
     def _match_analysed(self, text: str, unit: str | None) -> Match:
-        query, objects, cue = self._query(text)
+        query, scope, objects, cue, meaning = self._query(text)
         if not any(t in self._idf for t in query):
             return Match(None, 0.0, None)
         head = objects[0] if objects else None
+        meaning_vector = self._mean_vector(meaning) if self._vectors is not None else None
         # Ranking favours the first objects: artisans write the work first ("Peinture radiateur"
         # is painting, not heating), and the trade the line names. Acceptance uses the plain
         # weights, so neither can pull an out-of-grid line over the threshold.
@@ -522,21 +756,31 @@ class Matcher:
             for item_id in self._postings.get(token, ()):
                 known[item_id] += weight
         shortlist = sorted(known, key=known.__getitem__, reverse=True)[:_SHORTLIST]
+        semantic = self._semantic(shortlist, meaning_vector)
         ranked = sorted(
             (
-                (self._score(i, ranking, ranking_total, unit) + self._cue_bonus(i, cue) - self._mismatch(i, query, head), i)
+                (
+                    self._score(i, ranking, ranking_total, unit, scope) + semantic[i] + self._cue_bonus(i, cue)
+                    - self._mismatch(i, query, head),
+                    i,
+                )
                 for i in shortlist
             ),
             reverse=True,
         )
         alternatives = tuple((i, round(min(max(s, 0.0), 1.0), 3)) for s, i in ranked[:3])
         best_id = ranked[0][1]
-        score = self._score(best_id, query, sum(query.values()), unit) - self._mismatch(best_id, query, head)
-        score = round(max(0.0, score), 4)
+        score = self._score(best_id, query, sum(query.values()), unit, scope) - self._mismatch(best_id, query, head)
+        score += semantic[best_id]
+        score = round(min(1.0, max(0.0, score)), 4)
         if score >= self.threshold:
             item = self.grid.items[best_id]
             return Match(item, score, item.trade, alternatives)
-        return Match(None, score, self._trade_guess(query), alternatives)
+        trade = self._trade_guess(query) or cue
+        if trade is None and score >= _TRADE_NEAR_MISS:  # nearly matched: the item it nearly was
+            trade = self.grid.items[best_id].trade
+        trade = trade or self._trade_by_meaning(meaning_vector)
+        return Match(None, score, trade, alternatives)
 
     def _mismatch(self, item_id: str, query: dict[str, float], head: str | None) -> float:
         """Penalty for an item that prices other work than the line: it does not know the line's
@@ -563,15 +807,17 @@ class Matcher:
         return self.match_many([(description, unit)])[0]
 
     def match_many(self, pairs: list[tuple[str, str | None]]) -> list[Match]:
-        if len(self._analysis) > _ANALYSIS_CACHE_LIMIT:
-            self._analysis.clear()
-        new_texts = list(dict.fromkeys(d for d, _ in pairs if d not in self._analysis))
-        for text, tokens in zip(new_texts, self._analyse_many(new_texts)):
-            self._analysis[text] = tokens
-        return [
-            Match(None, 0.0, None) if _NOT_WORK.match(ascii_fold(d)) else self._match_analysed(d, _unit(u))
-            for d, u in pairs
-        ]
+        # The caches (analyses, corrections, lemmas) and spaCy are shared: one call at a time.
+        with self._lock:
+            if len(self._analysis) > _ANALYSIS_CACHE_LIMIT:
+                self._analysis.clear()
+            new_texts = list(dict.fromkeys(d for d, _ in pairs if d not in self._analysis))
+            for text, analysis in zip(new_texts, self._analyse_many(new_texts)):
+                self._analysis[text] = analysis
+            return [
+                Match(None, 0.0, None) if _NOT_WORK.match(ascii_fold(d)) else self._match_analysed(d, _unit(u))
+                for d, u in pairs
+            ]
 
 
 @lru_cache(maxsize=64)

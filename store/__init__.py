@@ -12,6 +12,7 @@ from store.repository import (
     DossierState,
     DossierSummary,
     PendingEvent,
+    QuoteClaimed,
     ReprocessItem,
     ReviewChange,
     Store,
@@ -19,11 +20,12 @@ from store.repository import (
     StoredReview,
     default_db_url,
     open_store,
+    quote_keys,
     validate_dossier,
 )
 
 __all__ = [
-    "DB_URL_ENV", "DEFAULT_DB_URL", "AuditEntry", "DossierState", "DossierSummary", "PendingEvent", "ReprocessItem",
+    "DB_URL_ENV", "DEFAULT_DB_URL", "AuditEntry", "DossierState", "DossierSummary", "PendingEvent", "QuoteClaimed", "ReprocessItem",
     "ReviewChange", "Store",
-    "StoredDocument", "StoredReview", "default_db_url", "open_store", "validate_dossier",
+    "StoredDocument", "StoredReview", "default_db_url", "open_store", "quote_keys", "validate_dossier",
 ]

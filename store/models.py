@@ -188,3 +188,18 @@ class DelegationRow(Base):
     starts_on: Mapped[dt.date] = mapped_column(Date)
     ends_on: Mapped[dt.date] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class QuoteClaimRow(Base):
+    """Who reviewed a quote first: one row per key of the quote (its bytes; its supplier, number and TTC).
+
+    The primary key is the database's guarantee that two workers recording the same quote at once
+    cannot both claim it: the second insert fails and that review becomes a duplicate.
+    """
+
+    __tablename__ = "quote_claims"
+
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    dossier_ref: Mapped[str] = mapped_column(ForeignKey("dossiers.ref"), index=True)
+    document_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

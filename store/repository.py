@@ -16,9 +16,11 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.enums import TERMINAL_STATUSES, DecidedBy
+from core.departements import is_known_postcode
 from core.errors import InvalidDossierError, StateError
 from core.models import (
     GUARANTEES,
@@ -34,7 +36,7 @@ from core.models import (
 )
 from core.review import Review
 from core.settings import Settings
-from handoff.events import APPROVAL_RANK, PAYMENT_REQUESTED, REN_OFFER_REQUESTED, Event
+from handoff.events import PAYMENT_REQUESTED, REN_OFFER_REQUESTED, Event
 from store.models import (
     ApproverRow,
     AuditRow,
@@ -45,6 +47,7 @@ from store.models import (
     ExtractionRow,
     OutboxRow,
     PageCacheRow,
+    QuoteClaimRow,
     ReviewRow,
 )
 
@@ -82,35 +85,46 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def validate_dossier(dossier: Dossier, today: dt.date | None = None) -> Dossier:
+# The largest deductible a home-insurance contract carries, with room to spare: above, a typo.
+MAX_DEDUCTIBLE = Decimal("100000")
+# A reference names folders and files downstream: letters and digits first, then also '.', '_', '-'.
+_SAFE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def validate_dossier(dossier: Dossier, today: dt.date | None = None) -> Dossier:  # noqa: C901 (one list of checks, each a line)
     """The dossier with its fields normalised, or ``InvalidDossierError`` naming what is wrong."""
     today = today or dt.date.today()
     problems = []
     ref = (dossier.ref or "").strip()
     if not ref:
         problems.append("the dossier reference is mandatory")
-    elif len(ref) > 64 or not re.fullmatch(r"[\w./-]+", ref):
-        problems.append(f"dossier reference {ref!r}: use up to 64 letters, digits, '.', '/', '_' or '-'")
+    elif not _SAFE_REF.fullmatch(ref) or ".." in ref:
+        problems.append(f"dossier reference {ref!r}: up to 64 ASCII letters, digits, '.', '_' or '-', "
+                        "starting with a letter or digit")
     if not isinstance(dossier.claim_date, dt.date):
         problems.append("the claim date is mandatory (YYYY-MM-DD)")
     elif dossier.claim_date > today:
         problems.append(f"the claim date {dossier.claim_date.isoformat()} is in the future")
+    elif dossier.claim_date.year < 1990:
+        problems.append(f"the claim date {dossier.claim_date.isoformat()} is too old")
     deductible = dossier.deductible
     if deductible is None or not isinstance(deductible, Decimal) or not deductible.is_finite():
         problems.append("the deductible is mandatory (euros, e.g. 150 or 150.00)")
     elif deductible < 0:
         problems.append(f"the deductible cannot be negative ({deductible})")
+    elif deductible > MAX_DEDUCTIBLE:
+        problems.append(f"the deductible {deductible} is above {MAX_DEDUCTIBLE} €")
     if dossier.guarantee not in GUARANTEES:
         problems.append(f"guarantee {dossier.guarantee!r} is not one of: {', '.join(GUARANTEES)}")
     phone = re.sub(r"[\s.\-]", "", dossier.phone or "")
-    if not re.fullmatch(r"\+?\d{9,15}", phone):
+    if not re.fullmatch(r"\+?[0-9]{9,15}", phone):
         problems.append(f"phone {dossier.phone!r}: 9 to 15 digits; use 000000000 when unknown")
     email = (dossier.email or "").strip()
     if email != "inconnu" and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         problems.append(f"email {dossier.email!r} is not an address; use 'inconnu' when unknown")
     postcode = (dossier.postcode or "").strip() or None
-    if postcode is not None and not re.fullmatch(r"\d{5}", postcode):
-        problems.append(f"postcode {dossier.postcode!r}: 5 digits")
+    if postcode is not None and not is_known_postcode(postcode):
+        problems.append(f"postcode {dossier.postcode!r}: 5 digits naming a French département")
     if problems:
         raise InvalidDossierError("; ".join(problems))
     return Dossier(ref, dossier.claim_date, cents(deductible), dossier.guarantee, phone, email, postcode)
@@ -177,6 +191,7 @@ class DossierState:
     current: StoredReview | None
     current_contract: dict | None  # the latest review exactly as stored
     ren_offers: int
+    pending_payments: tuple[Event, ...] = ()  # payment.requested events still waiting for their approval
 
 
 @dataclass(frozen=True)
@@ -191,6 +206,35 @@ class ReviewChange:
     action: str
     reason: str | None = None
     details: dict | None = None
+    claims: tuple[str, ...] = ()  # the quote's keys this review takes (``quote_keys``), first come first served
+    cancelled_payments: tuple[str, ...] = ()  # pending payment events never to be released
+
+
+@dataclass(frozen=True)
+class ApprovalPowers:
+    """What a user may approve on a day: their own level, and the approvers who delegated to them."""
+
+    user: str
+    own_level: str | None
+    delegations: tuple[tuple[str, str], ...]  # (delegator, their level), oldest delegation first
+
+
+class QuoteClaimed(Exception):
+    """Another upload already claimed one of the quote's keys: this review is a duplicate of it."""
+
+    def __init__(self, owner: str | None) -> None:
+        super().__init__(owner or "another dossier")
+        self.owner = owner
+
+
+def quote_keys(sha256: str, extraction: Extraction) -> tuple[str, ...]:
+    """The keys a quote is known by: its bytes, and its supplier (SIRET, else name) + number + TTC."""
+    keys = [f"bytes:{sha256}"]
+    number = _quote_number_key(extraction.quote_number)
+    supplier = extraction.supplier.siret or (f"name:{key}" if (key := _name_key(extraction.supplier.name)) else None)
+    if supplier and number:
+        keys.append(f"quote:{supplier}|{number}|{_to_cents(extraction.totals.ttc)}")
+    return tuple(keys)
 
 
 @dataclass(frozen=True)
@@ -213,8 +257,13 @@ class Store:
         self.engine.dispose()
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, *, write: bool = False) -> Iterator[Session]:
+        """A session in one transaction. ``write``: one that reads then writes, taking SQLite's write lock
+        at its start (other writers wait for it, ``busy_timeout``) so what it read is still true when it
+        writes; PostgreSQL's row locks and constraints do that job there."""
         with self._sessions.begin() as session:
+            if write and self.engine.dialect.name == "sqlite":
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield session
 
     # --- dossiers -----------------------------------------------------------------------------
@@ -409,14 +458,15 @@ class Store:
         """Read the dossier's state, let ``plan`` (the workflow's rules) say what changes, write it with its
         outbox events and its audit line: all in one transaction. ``plan`` returning ``None`` changes
         nothing and the current review is returned."""
-        with self.transaction() as session:
+        with self.transaction(write=True) as session:
             dossier = _dossier_from_row(_dossier_row(session, dossier_ref))
             current = _latest_review_row(session, dossier_ref)
             ren_offers = 0 if current is None else session.scalar(select(func.count()).select_from(OutboxRow).where(
                 OutboxRow.dossier_ref == dossier_ref, OutboxRow.document_version == current.document_version,
                 OutboxRow.type == REN_OFFER_REQUESTED))
             state = DossierState(dossier, None if current is None else _stored_review(current),
-                                 None if current is None else current.contract, ren_offers or 0)
+                                 None if current is None else current.contract, ren_offers or 0,
+                                 tuple(_event(row) for row in _pending_payment_rows(session, dossier_ref)))
             change = plan(state)
             if change is None:
                 if state.current is None:
@@ -425,12 +475,20 @@ class Store:
             document_id = None
             if current is not None and current.document_version == change.document_version:
                 document_id = current.document_id
+            _claim(session, change.claims, dossier_ref, change.document_version)
+            _cancel_payments(session, change.cancelled_payments)
             row = _insert_review(session, dossier_ref, change.review, change.document_version, change.cycle,
                                  change.events, document_id=document_id)
             after = (_review_summary(row) or {}) | ({"details": change.details} if change.details else {})
             _audit(session, dossier_ref, change.actor, change.action, reason=change.reason,
                    before=_review_summary(current), after=after)
             return _stored_review(row)
+
+    def quote_claims(self, keys: tuple[str, ...]) -> dict[str, tuple[str, int]]:
+        """Who owns each of these quote keys: key -> (dossier ref, document version)."""
+        with self.transaction() as session:
+            rows = session.scalars(select(QuoteClaimRow).where(QuoteClaimRow.key.in_(keys)))
+            return {row.key: (row.dossier_ref, row.document_version) for row in rows}
 
     def latest_review(self, dossier_ref: str) -> StoredReview | None:
         with self.transaction() as session:
@@ -484,28 +542,19 @@ class Store:
             _audit(session, "-", by, "delegate", after={"delegator": delegator, "delegate": delegate,
                                                         "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()})
 
-    def approve_payment(self, dossier_ref: str, *, by: str, today: dt.date | None = None) -> Event:
-        """Release a pending payment.requested event when ``by`` (or whom ``by`` stands in for) may approve it."""
-        today = today or dt.date.today()
-        with self.transaction() as session:
-            row = session.scalars(
-                select(OutboxRow).where(OutboxRow.dossier_ref == dossier_ref, OutboxRow.type == PAYMENT_REQUESTED,
-                                        OutboxRow.releasable.is_(False)).order_by(OutboxRow.created_at)
-            ).first()
+    def release_payment(self, dossier_ref: str, by: str, today: dt.date,
+                        approve: Callable[[Event, ApprovalPowers], dict]) -> Event:
+        """Release the dossier's oldest payment waiting for approval, with the approval ``approve`` (the
+        workflow's rule) gives from the payment and what ``by`` may approve on ``today``; one transaction."""
+        with self.transaction(write=True) as session:
+            row = next(iter(_pending_payment_rows(session, dossier_ref)), None)
             if row is None:
                 raise StateError(f"dossier {dossier_ref} has no payment waiting for approval")
-            approval = row.payload["payment"]["approval"]
-            needed = APPROVAL_RANK[approval["level"]]
-            on_behalf_of = _authority(session, by, needed, today)
-            payload = dict(row.payload)
-            payload["payment"] = dict(payload["payment"], approval=dict(
-                approval, status="approved", approved_by=by, on_behalf_of=on_behalf_of,
-                approved_at=_now().isoformat(timespec="seconds"),
-            ))
-            before = approval
-            row.payload = payload
+            before = row.payload["payment"]["approval"]
+            approval = approve(_event(row), _approval_powers(session, by, today))
+            row.payload = dict(row.payload, payment=dict(row.payload["payment"], approval=approval))
             row.releasable = True
-            _audit(session, dossier_ref, by, "approve_payment", before=before, after=payload["payment"]["approval"])
+            _audit(session, dossier_ref, by, "approve_payment", before=before, after=approval)
             return _event(row)
 
     # --- outbox -------------------------------------------------------------------------------
@@ -559,22 +608,15 @@ class Store:
             return [AuditEntry(r.at, r.actor, r.action, r.reason, r.before, r.after) for r in rows]
 
 
-def _authority(session: Session, user: str, needed: int, today: dt.date) -> str | None:
-    """None when ``user`` may approve in their own right, else the approver they stand in for."""
+def _approval_powers(session: Session, user: str, today: dt.date) -> ApprovalPowers:
     own = session.get(ApproverRow, user)
-    if own is not None and APPROVAL_RANK[own.level] >= needed:
-        return None
     delegations = session.execute(
         select(DelegationRow.delegator, ApproverRow.level)
         .join(ApproverRow, ApproverRow.user == DelegationRow.delegator)
         .where(DelegationRow.delegate == user, DelegationRow.starts_on <= today, DelegationRow.ends_on >= today)
         .order_by(DelegationRow.id)
     ).all()
-    for delegator, level in delegations:
-        if APPROVAL_RANK[level] >= needed:
-            return delegator
-    level_name = next(name for name, rank in APPROVAL_RANK.items() if rank == needed)
-    raise StateError(f"{user} may not approve this payment: it needs a {level_name} or a current delegation from one")
+    return ApprovalPowers(user, None if own is None else own.level, tuple((d, level) for d, level in delegations))
 
 
 def _insert_review(session: Session, dossier_ref: str, review: Review, document_version: int, cycle: int,
@@ -596,6 +638,42 @@ def _insert_review(session: Session, dossier_ref: str, review: Review, document_
                                   payload=e.payload, releasable=e.releasable, created_at=_now()))
     session.flush()
     return row
+
+
+def _pending_payment_rows(session: Session, dossier_ref: str) -> list[OutboxRow]:
+    """The dossier's payment.requested events waiting for an approval (not approved, not cancelled)."""
+    rows = session.scalars(
+        select(OutboxRow).where(OutboxRow.dossier_ref == dossier_ref, OutboxRow.type == PAYMENT_REQUESTED,
+                                OutboxRow.releasable.is_(False)).order_by(OutboxRow.created_at, OutboxRow.id)
+    ).all()
+    return [row for row in rows if row.payload["payment"]["approval"]["status"] == "pending"]
+
+
+def _claim(session: Session, keys: tuple[str, ...], dossier_ref: str, document_version: int) -> None:
+    """Take the quote's keys for this upload; a key another upload holds makes this review a duplicate.
+
+    The primary key settles a race: of two transactions inserting the same key, the second fails."""
+    for key in keys:
+        owner = session.get(QuoteClaimRow, key)
+        if owner is None:
+            session.add(QuoteClaimRow(key=key, dossier_ref=dossier_ref, document_version=document_version,
+                                      created_at=_now()))
+            try:
+                session.flush()
+            except IntegrityError:
+                raise QuoteClaimed(None) from None
+        elif (owner.dossier_ref, owner.document_version) != (dossier_ref, document_version):
+            raise QuoteClaimed(f"dossier {owner.dossier_ref} v{owner.document_version}")
+
+
+def _cancel_payments(session: Session, event_ids: tuple[str, ...]) -> None:
+    for event_id in event_ids:
+        row = session.get(OutboxRow, event_id)
+        if row is None:
+            continue
+        payment = dict(row.payload["payment"])
+        payment["approval"] = dict(payment["approval"], status="cancelled")
+        row.payload = dict(row.payload, payment=payment)
 
 
 def _latest_review_ids(session: Session):

@@ -2,7 +2,6 @@
 import datetime as dt
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select

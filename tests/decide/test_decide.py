@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from core import review as rules
 from core.errors import StateError
 from core.review import Review
+from core.models import cents
 from core.settings import Settings
 from decisions import apply_override, close, decide, reopen
 from tests.decide.decide_helpers import (
@@ -352,3 +353,16 @@ def test_uncovered_work_without_measurements_does_not_block_the_revision():
                  GridDouble(uncovered_trades={"plomberie"}))
     assert review.lines[0].covered is False and review.lines[0].revised_total_ht == 0
     assert review.status != "not_revisable"
+
+
+def test_a_quote_whose_table_was_not_read_goes_to_a_reviewer_whatever_its_total():
+    # Totals read, no lines: out of scope by its TTC and with nothing to price, yet never closed unread.
+    for ttc in ("120.00", "2400.00", "10000.00"):
+        ext = extraction([], ht=cents(D(ttc) / D("1.2")), ttc=ttc, tva=D(ttc) - cents(D(ttc) / D("1.2")))
+        ext.flags = ["TABLE_NOT_FOUND"]
+        review = run(ext, [])
+        assert review.status == "to_review" and review.needs_human
+        assert [f.code for f in review.flags] == ["TABLE_NOT_FOUND"]
+        assert review.flags[0].figures["ttc"] == float(ttc)
+    ext = extraction([], ht="0", tva="0", ttc="0", is_quote=False)
+    assert run(ext, []).status == "not_a_quote"

@@ -11,7 +11,7 @@ runner = CliRunner()
 def test_check_prints_counts_and_version():
     result = runner.invoke(grid_app, ["check"])
     assert result.exit_code == 0, result.output
-    assert "grid 2025.2" in result.output and "205 items" in result.output and "OK" in result.output
+    assert "grid 2025.3" in result.output and "210 items" in result.output and "lexicon terms" in result.output and "OK" in result.output
 
 
 def test_check_fails_with_file_row_column(grid_copy):
@@ -50,12 +50,12 @@ def test_match_table():
 def test_index_then_diff(tmp_path):
     target = tmp_path / "v2"
     result = runner.invoke(grid_app, ["index", "--from", str(DEFAULT_GRID_DIR), "--to", str(target), "--old-index", "132.0",
-                                      "--new-index", "135.3", "--version", "2025.2", "--effective-date", "2025-09-01"])
+                                      "--new-index", "135.3", "--version", "2025.4", "--effective-date", "2026-09-01"])
     assert result.exit_code == 0, result.output
-    assert "wrote grid 2025.2" in result.output
+    assert "wrote grid 2025.4" in result.output
     diff = runner.invoke(grid_app, ["diff", str(DEFAULT_GRID_DIR), str(target)], env={"COLUMNS": "200"})
     assert diff.exit_code == 0
-    assert "0 added, 0 removed, 205 price changes" in diff.output and "+2.50 %" in diff.output
+    assert "0 added, 0 removed, 210 price changes" in diff.output and "+2.50 %" in diff.output
     bad = runner.invoke(grid_app, ["index", "--from", str(DEFAULT_GRID_DIR), "--to", str(tmp_path / "v3"), "--old-index", "0",
                                    "--new-index", "135", "--version", "x", "--effective-date", "2025-09-01"])
     assert bad.exit_code == 1

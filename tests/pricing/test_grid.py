@@ -29,7 +29,7 @@ def test_shipped_grid_is_complete(grid):
     assert all(item.source.startswith(("http", "Insee")) for item in grid.items.values())
     assert all(len(item.keywords) >= 1 for item in grid.items.values())
     assert {rule.guarantee for rule in grid.cover_rules} == set(GUARANTEES)
-    assert grid.version == "2025.2" and grid.effective_date == dt.date(2025, 12, 1)
+    assert grid.version == "2025.3" and grid.effective_date == dt.date(2026, 1, 1)
 
 
 def test_prices_follow_the_departement(grid):
