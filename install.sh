@@ -6,7 +6,9 @@ cd "$(dirname "$0")"
 
 packages=(tesseract-ocr tesseract-ocr-fra)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(postgresql)  # the store tests run against a throwaway PostgreSQL cluster as well as SQLite
+  # the store tests run against a throwaway PostgreSQL cluster as well as SQLite; the web app's browser
+  # tests drive Debian's chromium with Playwright
+  packages+=(postgresql chromium)
 fi
 python=${PYTHON:-python3.11}
 command -v "$python" >/dev/null || python=python3

@@ -224,6 +224,20 @@ def reopen(ref: str, by: ByOption, reason: Annotated[str, typer.Option("--reason
     console.print(f"dossier {ref} reopened: to_review")
 
 
+@dossier_app.command("request-quote")
+def request_quote(ref: str, by: ByOption,
+                  why: Annotated[str, typer.Option("--why", help="not_revisable or unreachable")],
+                  reason: Annotated[Optional[str], typer.Option("--reason")] = None, db: DbOption = None) -> None:
+    """Ask the policyholder for a new quote: the dossier stays open, out of the review queue, until it comes."""
+    from store.workbench import Workbench
+
+    try:
+        Workbench(_store(db)).request_new_quote(ref, why, by=by, reason=reason)
+    except QuoteReviewError as error:
+        _fail(error)
+    console.print(f"dossier {ref}: new quote asked ({why})")
+
+
 @dossier_app.command()
 def approve(ref: str, by: ByOption, db: DbOption = None) -> None:
     """Approve the dossier's pending payment (approver level or a current delegation needed)."""

@@ -20,6 +20,7 @@ from cli.exit_codes import ExitCode
 from cli.inputs import batch_dossiers, dossier_from_values
 from cli.grid import grid_app
 from cli.render import print_review
+from cli.users import user_app
 from core.errors import OrchestrationError, QuoteReviewError
 from core.models import euros
 from flows.runtime import configure_prefect, home
@@ -34,6 +35,7 @@ server_app = typer.Typer(help="The long-lived local Prefect server that makes ev
 app.add_typer(server_app, name="server")
 app.add_typer(dossier_app, name="dossier")
 app.add_typer(grid_app, name="grid")
+app.add_typer(user_app, name="user")
 
 # Not a terminal (a pipe, a log): 140 columns, so verdict tables stay readable.
 _WIDTH = shutil.get_terminal_size((140, 40)).columns
@@ -372,3 +374,23 @@ def reprocess(
         out.print(f"  {ref}: {before} → {after}")
     for ref, message in report.errors:
         err.print(f"[red]error[/red] {ref}: {message}", highlight=False)
+
+
+@app.command()
+def web(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port."),
+    db: str = typer.Option(None, "--db", envvar="QUOTE_REVIEW_DB", help="Database URL (default SQLite in var/)."),
+    grid: Path = typer.Option(None, "--grid", help="Price grid folder (default reference_prices/)."),
+) -> None:
+    """The reviewers' web app (users: `quote-review user add NAME --role R`); the API is documented at /docs."""
+    import uvicorn
+
+    from web.app import create_app
+
+    try:
+        application = create_app(db, grid, home())
+    except QuoteReviewError as error:
+        fail(error)
+    out.print(f"quote-review web on http://{host}:{port}/ (database {application.state.context.store.url})")
+    uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=False)

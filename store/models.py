@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -203,3 +204,69 @@ class QuoteClaimRow(Base):
     dossier_ref: Mapped[str] = mapped_column(ForeignKey("dossiers.ref"), index=True)
     document_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+# --- the reviewers' web app (web/): users, sessions, uploads, the review queue -------------------
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))  # reviewer | manager | approver | admin
+    password_hash: Mapped[str] = mapped_column(Text)  # argon2id, PHC string
+    active: Mapped[bool] = mapped_column(Boolean)
+    failed_logins: Mapped[int] = mapped_column(Integer)  # consecutive failures since the last success
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class WebSessionRow(Base):
+    """A signed-in browser. Only the SHA-256 of the cookie's token is kept, so the table gives no session away."""
+
+    __tablename__ = "web_sessions"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str] = mapped_column(ForeignKey("users.name"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class UploadRow(Base):
+    """One document sent through the web app and where its review stands (queued, reading, done, error)."""
+
+    __tablename__ = "web_uploads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dossier_ref: Mapped[str] = mapped_column(ForeignKey("dossiers.ref"), index=True)
+    source_name: Mapped[str] = mapped_column(String(200))
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    seconds: Mapped[float | None] = mapped_column(Float)
+
+
+class AssignmentRow(Base):
+    """Who a dossier waiting for a human is assigned to (none: anyone's in the shared queue)."""
+
+    __tablename__ = "queue_assignments"
+
+    dossier_ref: Mapped[str] = mapped_column(ForeignKey("dossiers.ref"), primary_key=True)
+    assignee: Mapped[str] = mapped_column(ForeignKey("users.name"), index=True)
+    assigned_by: Mapped[str] = mapped_column(String(64))
+    assigned_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class QueueRulesRow(Base):
+    """The review queue's sampling rules, one row per edit (the latest applies), so every change is kept."""
+
+    __tablename__ = "queue_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rules: Mapped[dict] = mapped_column(JsonType)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

@@ -14,7 +14,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 CORE = "core"
 STAGES = ("ingestion", "extractors", "pricing", "decisions", "store", "handoff", "workflow")
-ORCHESTRATOR = ("pipeline", "flows", "cli", "quote_review")
+ORCHESTRATOR = ("pipeline", "flows", "cli", "quote_review", "web")
 TOOLS = ("corpusgen",)
 PACKAGES = (CORE, *STAGES, *ORCHESTRATOR, *TOOLS)
 # Stage to stage: what each stage may import besides core (anything else is a new dependency to justify here).

@@ -8,7 +8,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 # Core, the stages and the orchestrator; mypy's files are in pyproject.toml ([tool.mypy]).
 LINTED = ["core", "ingestion", "extractors", "pricing", "decisions", "store", "handoff", "workflow", "pipeline",
-          "flows", "cli", "quote_review"]
+          "flows", "cli", "quote_review", "web"]
 
 
 def _run(*command: str) -> subprocess.CompletedProcess:
