@@ -23,6 +23,7 @@ from core.errors import GridError, QuoteReviewError
 from core.review import Review
 from pipeline.review import ACTIVE_GRID_FILE, REPROCESS_STAGES, DocumentJob, ReviewServices, run_stage
 from pricing.grid import DEFAULT_GRID_DIR, Grid, load_grid
+from store.repository import quote_keys
 
 GRIDS_DIR_NAME = "grids"  # $QUOTE_REVIEW_HOME/grids/<any name>/: grid versions ``activate`` finds by version
 REPORTS_DIR_NAME = "repricing"
@@ -126,8 +127,10 @@ def reprice_one(services: ReviewServices, dossier_ref: str, document_version: in
     if job.error is not None:
         raise job.error
     if dry_run:
-        duplicate_of = services.store.find_duplicate(dossier_ref, document_version, job.upload.document.sha256,
-                                                     job.extraction)
+        # The same duplicate test as DossierService.decide, which records; a dry run must not.
+        sha256 = job.upload.document.sha256
+        keys = quote_keys(sha256, job.extraction) if job.extraction.is_quote else ()
+        duplicate_of = services.dossiers._duplicate_of(dossier_ref, document_version, sha256, job.extraction, keys)
         job.review = decisions.decide(job.extraction, job.priced, job.dossier, services.grid.version,
                                       services.settings, duplicate_of, grid=services.grid)
     return current.review, job.review
