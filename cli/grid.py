@@ -149,3 +149,42 @@ def match(
         table.add_row(r["description"], r["grid_item"] or "—", r["grid_label"] or "", f"{r['match_score']:.2f}",
                       r["trade"] or "—", "" if r["reference_unit_price_ht"] is None else f"{r['reference_unit_price_ht']:.2f} / {r['grid_unit']}")
     console.print(table)
+
+
+@grid_app.command()
+def activate(
+    version: str = typer.Argument(..., help="The grid version to make effective (its manifest's version)."),
+    from_dir: Optional[Path] = typer.Option(None, "--from", help="Its folder (default: found under $QUOTE_REVIEW_HOME/grids/ or the repository's grid)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Report what would change; record and change nothing."),
+    db: Optional[str] = typer.Option(None, "--db", envvar="QUOTE_REVIEW_DB", help="Database URL (default SQLite in var/)."),
+    chunk_size: int = typer.Option(500, help="Dossiers per re-pricing task."),
+) -> None:
+    """Make a grid version effective and re-decide every open dossier on it (from the stored extractions, no OCR)."""
+    from core.errors import QuoteReviewError
+    from flows.runtime import configure_prefect, home
+
+    state = home()
+    try:
+        from flows.grid_activation import find_grid, record_active_grid
+
+        grid = find_grid(version, state, from_dir)
+    except QuoteReviewError as err:
+        console.print(f"[red]{err.one_line()}[/red]")
+        raise typer.Exit(int(err.exit_code)) from None
+    if not dry_run:
+        record_active_grid(state, grid)
+        console.print(f"grid {grid.version} ({grid.path}) is now the active grid of {state}")
+    configure_prefect()
+    from flows.grid_activation import reprice_open_dossiers
+
+    report = reprice_open_dossiers(db, str(grid.path), str(state), dry_run, chunk_size)
+    verb = "would change" if dry_run else "changed"
+    console.print(f"grid {report.grid_version}: {report.examined} open dossiers re-priced, {len(report.changed)} "
+                  f"decisions {verb}, {report.unchanged} unchanged, {len(report.errors)} errors", highlight=False)
+    for change in report.changed:
+        before, after = change.before, change.after
+        console.print(f"  {change.dossier_ref}: {before['status']} → {after['status']}, revised TTC "
+                      f"{before['revised_ttc']} → {after['revised_ttc']}, indemnity {before['indemnity']} → "
+                      f"{after['indemnity']}; " + "; ".join(change.why), highlight=False, soft_wrap=True)
+    for ref, message in report.errors:
+        console.print(f"  [red]error[/red] {ref}: {message}", highlight=False)

@@ -160,18 +160,70 @@ def review(
     output_format: str = typer.Option("table", "--format", help="table or json (schemas/review.schema.json)."),
     db: str = typer.Option(None, "--db", envvar="QUOTE_REVIEW_DB", help="Database URL (default SQLite in var/)."),
     grid: Path = typer.Option(None, "--grid", help="Price grid folder (default reference_prices/)."),
+    local: bool = typer.Option(False, "--local", help="Run the flow in this command even when `serve` is up."),
 ) -> None:
-    """Review one quote for one dossier and print the verdict."""
+    """Review one quote for one dossier and print the verdict (in the `serve` process when it is up)."""
     try:
         record = dossier_from_values(dossier, claim_date, postcode, guarantee, deductible, phone, email)
-        _prepare_prefect()
-        verdict = _run_flow(lambda: quote_review.review(file, record, db=db, grid=grid, home=home(), prefect=True))
+        submitted = None if local else _submit_to_served(file, record, db, grid)
+        if submitted is not None:
+            if submitted.error is not None:
+                raise submitted.error
+            verdict = submitted.review
+        else:
+            _prepare_prefect()
+            verdict = _run_flow(lambda: quote_review.review(file, record, db=db, grid=grid, home=home(), prefect=True))
     except QuoteReviewError as error:
         fail(error)
     if output_format == "json":
         sys.stdout.write(json.dumps(verdict.to_contract(), ensure_ascii=False, indent=2) + "\n")
     else:
         print_review(out, verdict, f"{file.name} — dossier {dossier}")
+
+
+def _submit_to_served(file: Path, record, db: str | None, grid: Path | None):
+    """The outcome from the warm `quote-review serve` process, or None when none is serving."""
+    import os
+
+    from flows.runtime import is_healthy, server_url
+    from flows.submit import served_deployment_id, submit_review
+
+    api_url = os.environ.get("PREFECT_API_URL") or server_url()
+    if not is_healthy(api_url, timeout=0.5):
+        return None
+    deployment_id = served_deployment_id(api_url)
+    if deployment_id is None:
+        return None
+    return submit_review(api_url, deployment_id, file, record, db, str(grid.resolve()) if grid else None, home())
+
+
+@app.command()
+def serve(
+    inbox: Path = typer.Option(None, "--inbox", help="Folder watched for new files (default $QUOTE_REVIEW_HOME/inbox)."),
+    inbox_every: float = typer.Option(10.0, "--inbox-every", help="Seconds between two looks at the inbox."),
+    reprocess_cron: str = typer.Option("0 2 * * *", help="When to re-decide open dossiers (cron, server time)."),
+    figures_cron: str = typer.Option("30 2 * * *", help="When to write the day's figures (cron, server time)."),
+    limit: int = typer.Option(4, help="Flow runs at once."),
+    db: str = typer.Option(None, "--db", envvar="QUOTE_REVIEW_DB", help="Database URL (default SQLite in var/)."),
+    grid: Path = typer.Option(None, "--grid", help="Price grid folder (default reference_prices/)."),
+) -> None:
+    """Serve the flows as Prefect deployments from one warm process (grid, matcher and French model loaded once).
+
+    `review` then submits to it; the inbox is watched; re-pricing and figures run on their schedules.
+    """
+    mode = configure_prefect()
+    if mode != "server":
+        fail(OrchestrationError("serve needs the local Prefect server: run `quote-review server start` first"))
+    from flows.serve import ServeOptions
+    from flows.serve import serve as serve_flows
+
+    state = home()
+    options = ServeOptions(db_url=db, grid_dir=str(grid.resolve()) if grid else None, home=str(state),
+                           inbox_dir=str((inbox or state / "inbox").resolve()), inbox_every_seconds=inbox_every,
+                           reprocess_cron=reprocess_cron, figures_cron=figures_cron, limit=limit)
+    err.print(f"serving review-quote, review-batch, reprocess-open-dossiers, inbox ({options.inbox_dir}), "
+              f"nightly-figures; Ctrl-C to stop", highlight=False)
+    serve_flows(options)
 
 
 SIDE_FILES = {".csv", ".json", ".md", ".txt"}
@@ -203,13 +255,19 @@ def batch(  # noqa: C901 (merged from the hardening branch; to split into steps)
     db: str = typer.Option(None, "--db", envvar="QUOTE_REVIEW_DB", help="Database URL (default SQLite in var/)."),
     grid: Path = typer.Option(None, "--grid", help="Price grid folder (default reference_prices/)."),
     quiet: bool = typer.Option(False, "--quiet", help="Only the summary table, not each verdict."),
+    runner: str = typer.Option("thread", "--runner", help="thread (two threads here) or dask (README: Scaling out)."),
+    dask_address: str = typer.Option(None, "--dask-address", help="A running Dask scheduler, tcp://HOST:8786 (implies --runner dask)."),
+    dask_workers: int = typer.Option(2, "--dask-workers", help="Worker processes of the local Dask cluster."),
 ) -> None:
     """Review every file of a folder in one flow run; bad files are reported and the batch goes on."""
     defaults = {"guarantee": guarantee, "deductible": deductible, "postcode": postcode, "phone": "000000000",
                 "email": "inconnu", "claim_date": None}
+    if runner not in ("thread", "dask"):
+        err.print(f"[red]error[/red] --runner must be thread or dask, not {runner!r}", highlight=False)
+        raise typer.Exit(int(ExitCode.INVALID_ARGUMENTS))
     try:
         items, bad_rows = batch_dossiers(batch_files(folder), dossiers, defaults)
-        outcomes = _review_items(items, db, grid)
+        outcomes = _review_items(items, db, grid, runner, dask_address, dask_workers)
     except QuoteReviewError as error:
         fail(error)
     from pipeline.review import ReviewOutcome
@@ -228,11 +286,18 @@ def batch(  # noqa: C901 (merged from the hardening branch; to split into steps)
     raise typer.Exit(int(status))
 
 
-def _review_items(items: list, db: str | None, grid: Path | None) -> list:
-    """Review the batch's documents in one flow run, with a progress bar on stderr."""
+def _review_items(items: list, db: str | None, grid: Path | None, runner: str = "thread",
+                  dask_address: str | None = None, dask_workers: int = 2) -> list:
+    """Review the batch's documents in one flow run: on two threads with a progress bar on stderr, or on Dask."""
     if not items:
         return []
     _prepare_prefect()
+    if dask_address or runner == "dask":
+        from flows.dask_runner import run_batch
+
+        err.print(f"[dim]reviewing {len(items)} files on Dask ({dask_address or f'{dask_workers} local workers'})[/dim]")
+        return _run_flow(lambda: run_batch(items, db, str(grid.resolve()) if grid else None, str(home()),
+                                           dask_address=dask_address, dask_workers=dask_workers))
     from flows.review import on_document_done, review_batch
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

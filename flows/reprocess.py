@@ -3,7 +3,8 @@
 The words of every page and the extraction are in the store, so this never runs OCR; it is cheap enough
 to run nightly, and after every grid update (``quote-review reprocess``, or ``--serve`` for a schedule).
 """
-from __future__ import annotations
+# No `from __future__ import annotations`: Prefect builds the parameter model from these annotations
+# in the flow run's process, where a pickled flow may not see this module's names.
 
 from dataclasses import dataclass, field
 from pathlib import Path

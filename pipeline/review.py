@@ -9,6 +9,7 @@ document of a batch.
 """
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -41,6 +42,17 @@ def matcher_for(grid: Grid) -> Matcher:
         return _matchers[key]
 
 
+ACTIVE_GRID_FILE = "active-grid.json"  # in $QUOTE_REVIEW_HOME, written by ``quote-review grid activate``
+
+
+def active_grid_dir(home: Path) -> Path | None:
+    """The grid folder ``grid activate`` made effective for this home, None when none was."""
+    record = Path(home) / ACTIVE_GRID_FILE
+    if not record.is_file():
+        return None
+    return Path(json.loads(record.read_text(encoding="utf-8"))["path"])
+
+
 @dataclass
 class ReviewServices:
     store: Store
@@ -56,6 +68,8 @@ class ReviewServices:
         settings = Settings.load()
         if home is not None:
             settings = settings.updated({"home": Path(home)}, origin="home")
+        if grid_dir is None and settings.grid_dir is None:
+            grid_dir = active_grid_dir(settings.home)  # set by ``grid activate``; else the default grid
         grid = load_grid(grid_dir) if grid_dir else load_grid()
         return cls(open_store(db_url or settings.db_url, settings), grid, matcher_for(grid), settings,
                    settings.originals_dir)

@@ -304,7 +304,8 @@ class Workbench:
             sampled = [and_(ReviewRow.decided_by == DecidedBy.ROBOT, status.in_(ROBOT_CLOSES))] \
                 if queue_rules.samples_anything else []
             rows = session.execute(self._listing().where(or_(status == Status.TO_REVIEW, *sampled))).all()
-            assigned = dict(session.execute(select(AssignmentRow.dossier_ref, AssignmentRow.assignee)).all())
+            assigned: dict[str, str] = {ref: assignee for ref, assignee in  # typed alike on SQLAlchemy 2.0 and 2.1
+                                        session.execute(select(AssignmentRow.dossier_ref, AssignmentRow.assignee))}
             after_review = self._later_actions(session, {row.ref: row.reviewed_at for row in rows})
         items = []
         for row in rows:
