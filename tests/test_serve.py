@@ -185,7 +185,7 @@ def test_an_inbox_run_killed_mid_batch_and_restarted_reviews_each_file_once(pref
     inbox, home = tmp_path / "inbox", tmp_path / "var"
     inbox.mkdir()
     db = f"sqlite:///{tmp_path / 'qr.db'}"
-    templates = ("grid", "lots", "grid", "lots", "grid", "lots")
+    templates = ("grid", "lots") * 5  # enough work that the kill lands mid-batch even on a busy machine
     for index, template in enumerate(templates):
         path = make_document(inbox, f"devis-{index}", "pdf-digital", seed=10 + index, template=template).path
         (inbox / f"devis-{index}.truth.json").unlink(missing_ok=True)
@@ -194,7 +194,8 @@ def test_an_inbox_run_killed_mid_batch_and_restarted_reviews_each_file_once(pref
 
     env = {**os.environ, "PREFECT_API_URL": prefect_api}
     worker = subprocess.Popen([sys.executable, "-c", CRASHING_RUN, str(inbox), db, str(home)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                              stdout=subprocess.DEVNULL, stderr=(tmp_path / "worker.err").open("w"),
+                              start_new_session=True)
     deadline = time.monotonic() + 300
     reviewed_at_kill = 0
     while worker.poll() is None and time.monotonic() < deadline:
@@ -206,6 +207,9 @@ def test_an_inbox_run_killed_mid_batch_and_restarted_reviews_each_file_once(pref
             if reviewed_at_kill >= 1:
                 break
         time.sleep(0.05)
+    if worker.poll() is not None:
+        pytest.fail(f"the inbox run ended (exit {worker.returncode}) before it could be killed mid-batch: "
+                    f"{(tmp_path / 'worker.err').read_text()[-2000:]}")
     os.killpg(worker.pid, signal.SIGKILL)  # kill -9, mid-batch
     worker.wait()
     assert 1 <= reviewed_at_kill < len(templates)
