@@ -224,7 +224,8 @@ def test_an_inbox_run_killed_mid_batch_and_restarted_reviews_each_file_once(pref
         with store.transaction() as session:
             per_dossier = session.execute(select(ReviewRow.dossier_ref, func.count()).group_by(ReviewRow.dossier_ref)).all()
             documents = session.scalar(select(func.count(DocumentRow.id)))
-            events = session.scalars(select(OutboxRow.id)).all()
+            # a payment waiting for its approver is not released: it is not delivered yet, by design
+            events = session.scalars(select(OutboxRow.id).where(OutboxRow.releasable.is_(True))).all()
             deliveries = session.execute(select(DeliveryRow.event_id, DeliveryRow.delivered_at)).all()
     finally:
         store.close()
