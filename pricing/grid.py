@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from core.departements import KNOWN_DEPARTEMENTS, departement_of, is_known_postcode  # noqa: F401 - re-exported
 from core.errors import GridError
-from core.models import GUARANTEES, TRADES, UNITS, cents
+from core.models import GUARANTEES, TRADES, UNITS, cents, plain_text
 from core.settings import Settings
 
 DEFAULT_GRID_DIR = Path(__file__).resolve().parents[1] / "reference_prices"
@@ -164,11 +164,7 @@ class LexiconEntry(_Row):
 
 
 def _folded_words(text: str) -> str:
-    import unicodedata
-
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.findall(r"[a-z0-9]+", text))
+    return " ".join(re.findall(r"[a-z0-9]+", plain_text(text)))
 
 
 class CoverRule(_Row):
